@@ -1,0 +1,43 @@
+/* Chooses a driver from the guest spec the user gave. */
+#include "driver/driver.h"
+
+#include <stdlib.h>
+
+static gboolean
+parse_port(const char *s, guint16 *port)
+{
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull(s, &end, 10);
+  if (!*s || *end || v == 0 || v > 65535)
+    return FALSE;
+  *port = (guint16)v;
+  return TRUE;
+}
+
+GtDriver *
+gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
+{
+  if (g_str_has_prefix(spec, "qemu:")) {
+    const char *rest = spec + 5;
+    const char *colon = strrchr(rest, ':');
+    guint16 port;
+    if (!colon || colon == rest || !parse_port(colon + 1, &port)) {
+      g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                  "bad guest '%s': expected qemu:HOST:PORT", spec);
+      return NULL;
+    }
+    g_autofree char *host = g_strndup(rest, colon - rest);
+    return gt_qemu_driver_open(host, port, opts, error);
+  }
+  if (g_str_has_prefix(spec, "xen:")) {
+    if (!spec[4]) {
+      g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                  "bad guest '%s': expected xen:DOMAIN", spec);
+      return NULL;
+    }
+    return gt_xen_driver_open(spec + 4, opts, error);
+  }
+  g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+              "bad guest '%s': expected qemu:HOST:PORT or xen:DOMAIN", spec);
+  return NULL;
+}

@@ -1,0 +1,89 @@
+/* The hypervisor driver interface: the only thing the engine knows about
+ * the hypervisor. It is kept as small as the engine needs: attach/detach,
+ * pause/resume, registers per vCPU, guest-physical memory, breakpoints at
+ * guest-virtual addresses, and waiting for the next stop.
+ *
+ * Model: all-stop. When any vCPU stops (breakpoint or pause), every vCPU is
+ * stopped until resume() is called. Registers may be read and written only
+ * while stopped. QEMU's gdb stub works this way; the Xen driver pauses the
+ * domain around vm_event handling to present the same model.
+ */
+#pragma once
+
+#include <glib.h>
+#include <guestrace/types.h>
+
+typedef struct GtDriver GtDriver;
+
+/* All registers of one vCPU, indexed by gt_reg_name_t. */
+typedef struct {
+  guint64 r[GT_REG_COUNT];
+} GtRegs;
+
+typedef enum {
+  GT_STOP_NONE = 0,       /* wait() timed out: nothing happened */
+  GT_STOP_BREAKPOINT,     /* a vCPU hit one of our breakpoints */
+  GT_STOP_PAUSED,         /* stopped because we asked (pause()) */
+  GT_STOP_OTHER,          /* stopped for another reason (signal, step) */
+  GT_STOP_GONE,           /* the guest powered off or the connection closed */
+} GtStopKind;
+
+typedef struct {
+  GtStopKind kind;
+  guint vcpu;             /* 0-based index of the vCPU that stopped */
+  guint64 rip;            /* its instruction pointer */
+} GtStop;
+
+typedef struct {
+  const char *name;       /* "qemu", "xen" */
+  /* Detach: remove every breakpoint, restore what was changed and leave the
+   * guest running. Then free. Safe on a guest that is gone. */
+  void (*close)(GtDriver *d);
+  guint (*vcpu_count)(GtDriver *d);
+  /* Stop every vCPU and wait until they are stopped. No-op if stopped. */
+  gboolean (*pause)(GtDriver *d, GError **error);
+  /* Let every vCPU run. Register changes made by set_reg take effect. */
+  gboolean (*resume)(GtDriver *d, GError **error);
+  gboolean (*get_regs)(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
+  gboolean (*set_reg)(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
+                      GError **error);
+  /* Guest-physical memory. A read that touches no RAM fails with
+   * GT_ERROR_MEMORY; it never returns stale or invented bytes. */
+  gboolean (*read_phys)(GtDriver *d, guint64 pa, void *buf, gsize len, GError **error);
+  gboolean (*write_phys)(GtDriver *d, guint64 pa, const void *buf, gsize len,
+                         GError **error);
+  /* Breakpoints at guest-virtual kernel addresses, invisible to the guest
+   * where the hypervisor allows it. */
+  gboolean (*insert_bp)(GtDriver *d, guint64 va, GError **error);
+  gboolean (*remove_bp)(GtDriver *d, guint64 va, GError **error);
+  /* Wait up to timeout_ms (-1: forever, 0: poll) for the running guest to
+   * stop. Returns FALSE only on error; a timeout gives kind GT_STOP_NONE. */
+  gboolean (*wait)(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
+  /* A file descriptor that becomes readable when wait() has something to
+   * report, for integration in a GLib main loop; -1 if none. */
+  int (*event_fd)(GtDriver *d);
+} GtDriverOps;
+
+struct GtDriver {
+  const GtDriverOps *ops;
+};
+
+/* Options common to all drivers. */
+typedef struct {
+  const char *mem_path;   /* QEMU: guest RAM file (memory-backend-file) */
+  guint64 lowmem;         /* QEMU: RAM below 4 GiB, 0 = derive from size */
+  int timeout_ms;         /* per-request timeout, 0 = default (5 s) */
+} GtDriverOptions;
+
+/* Open a driver from a guest spec: "qemu:HOST:PORT" or "xen:DOMAIN".
+ * On return the guest is paused (stopped). */
+GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
+
+/* Per-driver constructors (used by gt_driver_open). */
+GtDriver *gt_qemu_driver_open(const char *host, guint16 port,
+                              const GtDriverOptions *opts, GError **error);
+GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
+                             GError **error);
+
+static inline void gt_driver_close(GtDriver *d) { if (d) d->ops->close(d); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtDriver, gt_driver_close)

@@ -1,0 +1,66 @@
+/* Linux introspection: tasks, credentials, the process list, the current
+ * task of a vCPU, and the kernel's own syscall metadata. Everything read is
+ * hostile: every walk is bounded and cycle-checked. */
+#pragma once
+
+#include <glib.h>
+#include "vmi/memory.h"
+#include "vmi/symbols.h"
+#include "os/linux/offsets.h"
+
+#define GT_TASK_COMM_LEN 16
+/* Bounds on walks over guest lists. */
+#define GT_LINUX_MAX_TASKS 65536
+#define GT_LINUX_MAX_ANCESTORS 256
+
+typedef struct {
+  guint64 addr;           /* task_struct address */
+  gint32 tid;             /* task->pid */
+  gint32 pid;             /* task->tgid (what user space calls pid) */
+  gint32 ppid;            /* real_parent->tgid */
+  guint32 uid, gid, euid, egid;
+  char comm[GT_TASK_COMM_LEN + 1];
+  guint64 pgd_pa;         /* physical address of the mm's top page table, 0 for kernel threads */
+  gboolean kthread;       /* no mm */
+} GtTaskInfo;
+
+typedef struct GtLinux GtLinux;
+
+/* Builds the Linux view. Offsets come from `profile` when given, else from
+ * the kernel's BTF read from guest memory. kcr3 is a kernel CR3 used for
+ * reading kernel memory. */
+GtLinux *gt_linux_new(GtMem *mem, GtSymbols *syms, guint64 kcr3, const char *profile,
+                      GError **error);
+void gt_linux_free(GtLinux *lx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtLinux, gt_linux_free)
+
+const GtLinuxOffsets *gt_linux_offsets(GtLinux *lx);
+GtKernelBtf *gt_linux_btf(GtLinux *lx);   /* NULL when a profile was used */
+void gt_linux_set_kcr3(GtLinux *lx, guint64 kcr3);
+
+/* The task running on a vCPU, from its kernel GS base (per-CPU area). */
+gboolean gt_linux_current_task(GtLinux *lx, guint64 gs_base, guint64 *task, GError **error);
+gboolean gt_linux_task_info(GtLinux *lx, guint64 task, GtTaskInfo *out, GError **error);
+/* Ancestors of task (parent first, up to init/pid 0), bounded and cycle-safe.
+ * Returns an array of GtTaskInfo. */
+GArray *gt_linux_ancestors(GtLinux *lx, guint64 task, GError **error);
+/* Every thread-group leader from init_task's list (pid 0 included), as
+ * GtTaskInfo, in list order. Bounded and cycle-safe. */
+GArray *gt_linux_process_list(GtLinux *lx, GError **error);
+/* The task_struct of a process (thread-group leader) by pid. */
+gboolean gt_linux_find_process(GtLinux *lx, gint32 pid, guint64 *task, GError **error);
+
+/* A system call as the kernel describes it in its tracepoint metadata. */
+typedef struct {
+  char *name;             /* "openat" (without the sys_ prefix) */
+  gint nr;                /* syscall number, -1 if unknown */
+  guint nargs;            /* 0..6 */
+  char *arg_types[6];     /* "const char *", "int", ... */
+  char *arg_names[6];     /* "filename", "flags", ... */
+} GtSyscallMeta;
+
+void gt_syscall_meta_free(GtSyscallMeta *m);
+/* Reads every syscall's metadata from the kernel (the syscall_metadata
+ * structures between __start_syscalls_metadata and __stop_syscalls_metadata).
+ * Returns a hash table name -> GtSyscallMeta* (owned by the table). */
+GHashTable *gt_linux_syscall_metadata(GtLinux *lx, GError **error);

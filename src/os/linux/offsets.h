@@ -1,0 +1,57 @@
+/* Offsets into Linux kernel structures, from the kernel's own BTF (or a
+ * profile file for kernels built without BTF). No per-kernel tables. */
+#pragma once
+
+#include <glib.h>
+#include "vmi/memory.h"
+#include "vmi/symbols.h"
+
+typedef struct {
+  /* struct task_struct */
+  guint task_pid, task_tgid, task_comm, task_tasks, task_real_parent,
+        task_real_cred, task_cred, task_mm, task_active_mm, task_group_leader,
+        task_thread_node, task_flags;
+  /* struct signal_struct / thread lists */
+  guint task_signal, signal_thread_head;
+  /* struct cred */
+  guint cred_uid, cred_gid, cred_euid, cred_egid;
+  /* struct mm_struct */
+  guint mm_pgd;
+  /* struct pt_regs (syscall arguments and result) */
+  guint regs_di, regs_si, regs_dx, regs_r10, regs_r8, regs_r9,
+        regs_ax, regs_orig_ax, regs_ip, regs_sp;
+  /* struct syscall_metadata */
+  guint meta_name, meta_syscall_nr, meta_nb_args, meta_types, meta_args;
+  /* per-CPU current task: offset of current_task within pcpu_hot when the
+   * kernel has `pcpu_hot` (6.2+), or G_MAXUINT when it has `current_task`. */
+  guint pcpu_hot_current_task;
+} GtLinuxOffsets;
+
+typedef struct GtKernelBtf GtKernelBtf;
+
+/* Reads the kernel's BTF from guest memory (between __start_BTF and
+ * __stop_BTF, at most 64 MiB) and parses it with libbpf. */
+GtKernelBtf *gt_kbtf_load_guest(GtMem *mem, guint64 cr3, const GtSymbols *syms,
+                                GError **error);
+/* Parses a raw BTF blob (e.g. /sys/kernel/btf/vmlinux) — for tests. */
+GtKernelBtf *gt_kbtf_load_raw(const void *data, gsize size, GError **error);
+void gt_kbtf_free(GtKernelBtf *btf);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtKernelBtf, gt_kbtf_free)
+
+/* Byte offset of a member, through anonymous structs/unions; member may be
+ * a dotted path ("thread_info.flags"). Bitfields are rejected. */
+gboolean gt_kbtf_member_offset(GtKernelBtf *btf, const char *struct_name,
+                               const char *member, guint *offset, guint *size,
+                               GError **error);
+/* sizeof(struct name). */
+gboolean gt_kbtf_struct_size(GtKernelBtf *btf, const char *struct_name, guint *size,
+                             GError **error);
+/* Borrowed libbpf handle (struct btf *) for callers that need types. */
+gpointer gt_kbtf_handle(GtKernelBtf *btf);
+
+gboolean gt_linux_offsets_from_btf(GtKernelBtf *btf, GtLinuxOffsets *out, GError **error);
+/* A profile file: "struct.member = OFFSET" lines (decimal or 0x hex), '#'
+ * comments; every field of GtLinuxOffsets must be given. Errors name the file
+ * and line. */
+gboolean gt_linux_offsets_from_profile(const char *path, GtLinuxOffsets *out,
+                                       GError **error);
