@@ -30,3 +30,8 @@ void gt_symbols_foreach_prefix(const GtSymbols *syms, const char *prefix,
  * 0xffffffff80000000); per-CPU offsets and absolute symbols are not moved. */
 void gt_symbols_set_slide(GtSymbols *syms, gint64 slide);
 gint64 gt_symbols_get_slide(const GtSymbols *syms);
+
+/* Added: the address of name exactly as in the file (no slide). */
+gboolean gt_symbols_lookup_raw(const GtSymbols *syms, const char *name, guint64 *addr);
+/* Added: the module of name ("ext4"), NULL for a core-kernel symbol or if absent. */
+const char *gt_symbols_module(const GtSymbols *syms, const char *name);

@@ -1,0 +1,122 @@
+/* Attaching to a guest: driver, memory, symbols, kernel page tables, KASLR. */
+#include "vmi/vmi.h"
+#include "vmi/kaslr.h"
+
+#define CR4_LA57 (1ULL << 12)
+/* With page-table isolation the user half of a PGD pair sits 4 KiB above
+ * the kernel half (PTI_USER_PGTABLE_BIT is bit 12). */
+#define PTI_USER_BIT (1ULL << 12)
+
+static gboolean
+phys_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
+{
+  GtDriver *d = ctx;
+  return d->ops->read_phys(d, pa, buf, len, error);
+}
+
+static gboolean
+phys_write(void *ctx, guint64 pa, const void *buf, gsize len, GError **error)
+{
+  GtDriver *d = ctx;
+  return d->ops->write_phys(d, pa, buf, len, error);
+}
+
+/* Tries a page-table root: the slide is found through it and the kernel's
+ * own top-level table (init_top_pgt) is then translated through it, which
+ * gives a root that lives as long as the kernel does (a process's root
+ * dies with the process). */
+static gboolean
+try_root(GtVmi *vmi, guint64 root, GError **error)
+{
+  gint64 slide = 0;
+  if (!gt_kaslr_find_slide(vmi->mem, root, vmi->syms, &slide, error))
+    return FALSE;
+  gt_symbols_set_slide(vmi->syms, slide);
+  vmi->slide = slide;
+  guint64 pgt_va = 0, pgt_pa = 0;
+  if (gt_symbols_lookup(vmi->syms, "init_top_pgt", &pgt_va) &&
+      gt_mem_translate(vmi->mem, root, pgt_va, &pgt_pa, NULL))
+    vmi->kcr3 = pgt_pa;
+  else
+    vmi->kcr3 = root;
+  return TRUE;
+}
+
+static gboolean
+find_kernel_root(GtVmi *vmi, GError **error)
+{
+  g_autoptr(GError) last = NULL;
+  for (guint pass = 0; pass < 2; pass++) {
+    for (guint cpu = 0; cpu < vmi->nvcpus; cpu++) {
+      GtRegs regs;
+      if (!vmi->driver->ops->get_regs(vmi->driver, cpu, &regs, error))
+        return FALSE;
+      gboolean kernel_mode = (regs.r[GT_REG_CS] & 3) == 0;
+      /* First pass: vCPUs in kernel mode, whose CR3 maps the kernel. */
+      if ((pass == 0) != kernel_mode)
+        continue;
+      vmi->la57 = (regs.r[GT_REG_CR4] & CR4_LA57) != 0;
+      gt_mem_set_la57(vmi->mem, vmi->la57);
+      guint64 root = regs.r[GT_REG_CR3] & GT_PT_ADDR_MASK;
+      guint64 candidates[2] = { root, root & ~PTI_USER_BIT };
+      for (guint i = 0; i < (root & PTI_USER_BIT ? 2 : 1); i++) {
+        g_clear_error(&last);
+        if (try_root(vmi, candidates[i], &last))
+          return TRUE;
+      }
+    }
+  }
+  if (last)
+    g_propagate_error(error, g_steal_pointer(&last));
+  else
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "no vCPU to read page tables from");
+  return FALSE;
+}
+
+GtVmi *
+gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error)
+{
+  if (!opts->sysmap_path) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "no kernel symbol map: give a System.map or a /proc/kallsyms dump");
+    return NULL;
+  }
+  g_autoptr(GtSymbols) syms = gt_symbols_load(opts->sysmap_path, error);
+  if (!syms)
+    return NULL;
+  GtDriverOptions dopts = {
+    .mem_path = opts->mem_path,
+    .lowmem = opts->lowmem,
+    .timeout_ms = opts->timeout_ms,
+  };
+  GtDriver *driver = gt_driver_open(spec, &dopts, error);
+  if (!driver)
+    return NULL;
+  g_autoptr(GtVmi) vmi = g_new0(GtVmi, 1);
+  vmi->driver = driver;
+  vmi->syms = g_steal_pointer(&syms);
+  vmi->mem = gt_mem_new(phys_read, phys_write, driver);
+  vmi->nvcpus = driver->ops->vcpu_count(driver);
+  if (!find_kernel_root(vmi, error)) {
+    g_prefix_error(error, "cannot find the kernel in %s: ", spec);
+    return NULL;
+  }
+  return g_steal_pointer(&vmi);
+}
+
+void
+gt_vmi_close(GtVmi *vmi)
+{
+  if (!vmi)
+    return;
+  gt_driver_close(vmi->driver);
+  gt_mem_free(vmi->mem);
+  gt_symbols_free(vmi->syms);
+  g_free(vmi);
+}
+
+gboolean
+gt_vmi_read_kptr(GtVmi *vmi, guint64 va, guint64 *out, GError **error)
+{
+  return gt_mem_read_u64(vmi->mem, vmi->kcr3, va, out, error);
+}
