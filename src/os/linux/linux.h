@@ -31,6 +31,11 @@ typedef struct GtLinux GtLinux;
  * reading kernel memory. */
 GtLinux *gt_linux_new(GtMem *mem, GtSymbols *syms, guint64 kcr3, const char *profile,
                       GError **error);
+/* Builds the Linux view from offsets the caller already has (tests, or a
+ * caller that parsed BTF itself). mem and syms are borrowed in both
+ * constructors and must outlive the view. */
+GtLinux *gt_linux_new_with_offsets(GtMem *mem, GtSymbols *syms, guint64 kcr3,
+                                   const GtLinuxOffsets *offsets, GError **error);
 void gt_linux_free(GtLinux *lx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtLinux, gt_linux_free)
 

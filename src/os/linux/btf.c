@@ -1,0 +1,267 @@
+/* The guest kernel's BTF: reading it out of guest memory, parsing it with
+ * libbpf, and resolving struct member offsets (through anonymous members,
+ * typedefs and dotted paths). The BTF comes from the guest and is hostile:
+ * its size is bounded, libbpf validates it, and every walk over its types
+ * has a depth limit. */
+#include <errno.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/btf.h>
+#include <guestrace/types.h>
+#include "os/linux/offsets.h"
+
+#define GT_KBTF_MAX_SIZE (64u * 1024 * 1024)
+/* Nesting bound for anonymous members, dotted paths and modifier chains. */
+#define GT_KBTF_MAX_DEPTH 32
+
+struct GtKernelBtf {
+  struct btf *btf;
+};
+
+void
+gt_kbtf_free(GtKernelBtf *kb)
+{
+  if (kb == NULL)
+    return;
+  btf__free(kb->btf);
+  g_free(kb);
+}
+
+gpointer
+gt_kbtf_handle(GtKernelBtf *kb)
+{
+  return kb->btf;
+}
+
+GtKernelBtf *
+gt_kbtf_load_raw(const void *data, gsize size, GError **error)
+{
+  if (data == NULL || size < sizeof(struct btf_header) || size > GT_KBTF_MAX_SIZE) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "BTF blob has an invalid size (%" G_GSIZE_FORMAT " bytes)", size);
+    return NULL;
+  }
+  guint16 magic;
+  memcpy(&magic, data, sizeof magic);
+  if (magic != BTF_MAGIC) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "BTF blob has a bad magic number 0x%04x", magic);
+    return NULL;
+  }
+  /* btf__new copies the data and validates the header and every type. */
+  struct btf *b = btf__new(data, (guint32) size);
+  if (b == NULL) {
+    int err = errno;
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "libbpf cannot parse the BTF blob: %s", g_strerror(err));
+    return NULL;
+  }
+  GtKernelBtf *kb = g_new0(GtKernelBtf, 1);
+  kb->btf = b;
+  return kb;
+}
+
+GtKernelBtf *
+gt_kbtf_load_guest(GtMem *mem, guint64 cr3, const GtSymbols *syms, GError **error)
+{
+  guint64 start, stop;
+  if (!gt_symbols_lookup(syms, "__start_BTF", &start) ||
+      !gt_symbols_lookup(syms, "__stop_BTF", &stop)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "the kernel has no BTF (symbols __start_BTF/__stop_BTF not found); "
+                "use an offsets profile");
+    return NULL;
+  }
+  if (stop <= start || stop - start > GT_KBTF_MAX_SIZE) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "kernel BTF bounds are implausible: __start_BTF=0x%" G_GINT64_MODIFIER
+                "x __stop_BTF=0x%" G_GINT64_MODIFIER "x (limit %u MiB)",
+                start, stop, GT_KBTF_MAX_SIZE >> 20);
+    return NULL;
+  }
+  gsize size = stop - start;
+  g_autofree guint8 *buf = g_malloc(size);
+  g_autoptr(GError) local = NULL;
+  if (!gt_mem_read(mem, cr3, start, buf, size, &local)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
+                "cannot read the kernel BTF (%" G_GSIZE_FORMAT " bytes at 0x%"
+                G_GINT64_MODIFIER "x): %s", size, start, local->message);
+    return NULL;
+  }
+  GtKernelBtf *kb = gt_kbtf_load_raw(buf, size, &local);
+  if (kb == NULL) {
+    g_set_error(error, GT_ERROR, local->code, "kernel BTF at 0x%" G_GINT64_MODIFIER
+                "x: %s", start, local->message);
+    return NULL;
+  }
+  return kb;
+}
+
+/* Skips typedef, const, volatile, restrict and type tags. Returns the type
+ * id reached, or -1 if the chain is too long or broken. */
+static gint64
+skip_mods(const struct btf *b, guint32 id)
+{
+  for (int depth = 0; depth < GT_KBTF_MAX_DEPTH; depth++) {
+    const struct btf_type *t = btf__type_by_id(b, id);
+    if (t == NULL)
+      return -1;
+    if (!btf_is_mod(t) && !btf_is_typedef(t))
+      return id;
+    id = t->type;
+  }
+  return -1;
+}
+
+/* Finds the struct/union called name (also through a typedef of that name). */
+static const struct btf_type *
+find_composite(const struct btf *b, const char *name)
+{
+  gint32 id = btf__find_by_name_kind(b, name, BTF_KIND_STRUCT);
+  if (id < 0)
+    id = btf__find_by_name_kind(b, name, BTF_KIND_UNION);
+  if (id < 0) {
+    gint32 td = btf__find_by_name_kind(b, name, BTF_KIND_TYPEDEF);
+    if (td < 0)
+      return NULL;
+    gint64 r = skip_mods(b, (guint32) td);
+    if (r < 0)
+      return NULL;
+    id = (gint32) r;
+  }
+  const struct btf_type *t = btf__type_by_id(b, (guint32) id);
+  return t != NULL && btf_is_composite(t) ? t : NULL;
+}
+
+/* Without kind_flag, a bitfield is an int type narrower than its storage. */
+static gboolean
+is_int_bitfield(const struct btf *b, guint32 type_id)
+{
+  gint64 id = skip_mods(b, type_id);
+  const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(b, (guint32) id);
+  if (t == NULL || !btf_is_int(t))
+    return FALSE;
+  return btf_int_offset(t) != 0 || btf_int_bits(t) != t->size * 8;
+}
+
+typedef enum { LOOKUP_FOUND, LOOKUP_ABSENT, LOOKUP_BAD } LookupResult;
+
+/* Looks for a member called name directly in t, or inside its anonymous
+ * struct/union members (recursively). On success, *bits is the member's bit
+ * offset from the start of t and *type_id its type. */
+static LookupResult
+find_member(const struct btf *b, const struct btf_type *t, const char *name, int depth,
+            guint64 *bits, guint32 *type_id, gboolean *bitfield)
+{
+  if (depth > GT_KBTF_MAX_DEPTH)
+    return LOOKUP_BAD;
+  const struct btf_member *m = btf_members(t);
+  guint16 n = btf_vlen(t);
+  for (guint16 i = 0; i < n; i++) {
+    const char *mname = btf__name_by_offset(b, m[i].name_off);
+    if (mname != NULL && mname[0] != '\0') {
+      if (strcmp(mname, name) == 0) {
+        *bits = btf_member_bit_offset(t, i);
+        *type_id = m[i].type;
+        *bitfield = btf_member_bitfield_size(t, i) != 0 || is_int_bitfield(b, m[i].type);
+        return LOOKUP_FOUND;
+      }
+      continue;
+    }
+    /* Anonymous member: search inside if it is a struct or union. */
+    gint64 id = skip_mods(b, m[i].type);
+    if (id < 0)
+      return LOOKUP_BAD;
+    const struct btf_type *inner = btf__type_by_id(b, (guint32) id);
+    if (inner == NULL || !btf_is_composite(inner))
+      continue;
+    guint64 inner_bits;
+    LookupResult r = find_member(b, inner, name, depth + 1, &inner_bits, type_id, bitfield);
+    if (r == LOOKUP_BAD)
+      return r;
+    if (r == LOOKUP_FOUND) {
+      *bits = btf_member_bit_offset(t, i) + inner_bits;
+      return r;
+    }
+  }
+  return LOOKUP_ABSENT;
+}
+
+gboolean
+gt_kbtf_member_offset(GtKernelBtf *kb, const char *struct_name, const char *member,
+                      guint *offset, guint *size, GError **error)
+{
+  const struct btf *b = kb->btf;
+  const struct btf_type *t = find_composite(b, struct_name);
+  if (t == NULL) {
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "BTF: no struct %s in the kernel", struct_name);
+    return FALSE;
+  }
+  g_auto(GStrv) parts = g_strsplit(member, ".", GT_KBTF_MAX_DEPTH + 1);
+  if (parts[0] == NULL || g_strv_length(parts) > GT_KBTF_MAX_DEPTH) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "BTF: bad member path \"%s\" in struct %s", member, struct_name);
+    return FALSE;
+  }
+  guint64 total_bits = 0;
+  guint32 type_id = 0;
+  for (guint i = 0; parts[i] != NULL; i++) {
+    if (i > 0) {
+      /* The previous component must itself be a struct or union. */
+      gint64 id = skip_mods(b, type_id);
+      const struct btf_type *next = id < 0 ? NULL : btf__type_by_id(b, (guint32) id);
+      if (next == NULL || !btf_is_composite(next)) {
+        g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                    "BTF: %s.%s: \"%s\" is not a struct or union", struct_name,
+                    member, parts[i - 1]);
+        return FALSE;
+      }
+      t = next;
+    }
+    guint64 bits = 0;
+    gboolean bitfield = FALSE;
+    LookupResult r = find_member(b, t, parts[i], 0, &bits, &type_id, &bitfield);
+    if (r == LOOKUP_BAD) {
+      g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                  "BTF: %s.%s: type nesting too deep or broken", struct_name, member);
+      return FALSE;
+    }
+    if (r == LOOKUP_ABSENT) {
+      g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                  "BTF: struct %s has no member %s", struct_name, member);
+      return FALSE;
+    }
+    if (bitfield || bits % 8 != 0) {
+      g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+                  "BTF: %s.%s is a bitfield", struct_name, member);
+      return FALSE;
+    }
+    total_bits += bits;
+  }
+  gint64 sz = btf__resolve_size(b, type_id);
+  if (sz < 0 || total_bits / 8 > G_MAXUINT32 || sz > G_MAXUINT32) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "BTF: %s.%s has no valid size or offset", struct_name, member);
+    return FALSE;
+  }
+  if (offset != NULL)
+    *offset = (guint) (total_bits / 8);
+  if (size != NULL)
+    *size = (guint) sz;
+  return TRUE;
+}
+
+gboolean
+gt_kbtf_struct_size(GtKernelBtf *kb, const char *struct_name, guint *size, GError **error)
+{
+  const struct btf_type *t = find_composite(kb->btf, struct_name);
+  if (t == NULL) {
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "BTF: no struct %s in the kernel", struct_name);
+    return FALSE;
+  }
+  *size = t->size;
+  return TRUE;
+}

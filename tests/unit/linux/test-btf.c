@@ -1,0 +1,254 @@
+/* Tests of BTF member resolution and of GtLinuxOffsets from BTF: the host's
+ * own kernel BTF (/sys/kernel/btf/vmlinux, skipped if absent) and small
+ * BTF blobs built here with libbpf. */
+#include <string.h>
+#include <bpf/btf.h>
+#include <guestrace/types.h>
+#include "os/linux/offsets.h"
+
+#define HOST_BTF "/sys/kernel/btf/vmlinux"
+
+static GtKernelBtf *
+load_host(void)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(HOST_BTF, &data, &len, NULL))
+    return NULL;
+  g_autoptr(GError) error = NULL;
+  GtKernelBtf *kb = gt_kbtf_load_raw(data, len, &error);
+  g_assert_no_error(error);
+  return kb;
+}
+
+static void
+test_host_offsets(void)
+{
+  g_autoptr(GtKernelBtf) kb = load_host();
+  if (kb == NULL) {
+    g_test_skip("no " HOST_BTF);
+    return;
+  }
+  GtLinuxOffsets o;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gt_linux_offsets_from_btf(kb, &o, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(o.task_pid, >, 0);
+  g_assert_cmpuint(o.task_tgid, ==, o.task_pid + 4);
+  g_assert_cmpuint(o.task_comm, >, 0);
+  g_assert_cmpuint(o.task_tasks, >, 0);
+  g_assert_cmpuint(o.task_real_cred, >, 0);
+  g_assert_cmpuint(o.task_cred, ==, o.task_real_cred + 8);
+  g_assert_cmpuint(o.mm_pgd, >, 0);
+  /* pt_regs: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di orig_ax ip cs flags sp */
+  g_assert_cmpuint(o.regs_r10, ==, 7 * 8);
+  g_assert_cmpuint(o.regs_r9, ==, 8 * 8);
+  g_assert_cmpuint(o.regs_r8, ==, 9 * 8);
+  g_assert_cmpuint(o.regs_ax, ==, 10 * 8);
+  g_assert_cmpuint(o.regs_dx, ==, 12 * 8);
+  g_assert_cmpuint(o.regs_si, ==, 13 * 8);
+  g_assert_cmpuint(o.regs_di, ==, 112);
+  g_assert_cmpuint(o.regs_orig_ax, ==, 15 * 8);
+  g_assert_cmpuint(o.regs_ip, ==, 16 * 8);
+  g_assert_cmpuint(o.regs_sp, ==, 19 * 8);
+  /* struct cred: uid gid suid sgid euid egid, each a 4-byte kuid_t/kgid_t. */
+  g_assert_cmpuint(o.cred_gid, ==, o.cred_uid + 4);
+  g_assert_cmpuint(o.cred_euid, ==, o.cred_uid + 16);
+  g_assert_cmpuint(o.cred_egid, ==, o.cred_uid + 20);
+  g_assert_cmpuint(o.meta_name, ==, 0);
+  g_assert_cmpuint(o.meta_syscall_nr, ==, 8);
+  g_assert_cmpuint(o.meta_nb_args, ==, 12);
+
+  guint off, size;
+  g_assert_true(gt_kbtf_member_offset(kb, "task_struct", "comm", &off, &size, &error));
+  g_assert_cmpuint(size, ==, 16);
+  g_assert_cmpuint(off, ==, o.task_comm);
+  g_assert_true(gt_kbtf_member_offset(kb, "cred", "uid.val", &off, &size, &error));
+  g_assert_cmpuint(off, ==, o.cred_uid);
+  g_assert_cmpuint(size, ==, 4);
+  /* thread_info is the first member of task_struct on x86-64. */
+  g_assert_true(gt_kbtf_member_offset(kb, "task_struct", "thread_info.flags", &off, &size,
+                                      &error));
+  g_assert_cmpuint(off, ==, 0);
+  g_assert_true(gt_kbtf_member_offset(kb, "task_struct", "tasks.next", &off, &size,
+                                      &error));
+  g_assert_cmpuint(off, ==, o.task_tasks);
+  g_assert_cmpuint(size, ==, 8);
+  g_assert_true(gt_kbtf_struct_size(kb, "task_struct", &size, &error));
+  g_assert_cmpuint(size, >, o.task_comm + 16);
+  g_assert_true(gt_kbtf_member_offset(kb, "mm_struct", "pgd", &off, &size, &error));
+  g_assert_cmpuint(size, ==, 8);
+  g_assert_no_error(error);
+  g_assert_nonnull(gt_kbtf_handle(kb));
+}
+
+static void
+test_host_errors(void)
+{
+  g_autoptr(GtKernelBtf) kb = load_host();
+  if (kb == NULL) {
+    g_test_skip("no " HOST_BTF);
+    return;
+  }
+  guint off, size;
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+  g_assert_false(gt_kbtf_member_offset(kb, "no_such_struct_xyz", "a", &off, &size, &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_nonnull(strstr(e1->message, "no_such_struct_xyz"));
+  g_assert_false(gt_kbtf_member_offset(kb, "task_struct", "no_such_member", &off, &size,
+                                       &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_nonnull(strstr(e2->message, "task_struct"));
+  g_assert_nonnull(strstr(e2->message, "no_such_member"));
+  g_assert_false(gt_kbtf_member_offset(kb, "task_struct", "pid.x", &off, &size, &e3));
+  g_assert_error(e3, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_false(gt_kbtf_struct_size(kb, "no_such_struct_xyz", &size, &e4));
+  g_assert_error(e4, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_false(gt_kbtf_member_offset(kb, "task_struct", "", &off, &size, &e5));
+  g_assert_nonnull(e5);
+}
+
+static void
+test_bad_blobs(void)
+{
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+  char junk[64] = "this is not BTF at all, not even close to it....";
+  g_assert_null(gt_kbtf_load_raw(junk, sizeof junk, &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_null(gt_kbtf_load_raw(junk, 3, &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_INVALID_ARG);
+
+  /* A real header whose type section runs past the end of the blob. */
+  struct btf *b = btf__new_empty();
+  btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  guint32 size = 0;
+  const guint8 *raw = btf__raw_data(b, &size);
+  g_assert_null(gt_kbtf_load_raw(raw, size - 4, &e3));
+  g_assert_error(e3, GT_ERROR, GT_ERROR_INVALID_ARG);
+  btf__free(b);
+}
+
+/* struct outer {
+ *   int a;                       // 0
+ *   union {                      // 4: anonymous
+ *     struct { int b; int c; };  //    anonymous: b at 4, c at 8
+ *     long d;                    //    d at 4 (packed layout, fine for BTF)
+ *   };
+ *   inner_t in;                  // 16: typedef const struct inner
+ *   unsigned int bits:3;         // 32: bitfield (kind_flag)
+ * };
+ * struct inner { long x; int y; }; typedef const struct inner inner_t;
+ * struct old { int z:5; } without kind_flag (int type with 5 bits). */
+static GtKernelBtf *
+synthetic(void)
+{
+  struct btf *b = btf__new_empty();
+  int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+  int t_uint = btf__add_int(b, "unsigned int", 4, 0);
+
+  int t_inner = btf__add_struct(b, "inner", 16);
+  btf__add_field(b, "x", t_long, 0, 0);
+  btf__add_field(b, "y", t_int, 64, 0);
+  int t_cinner = btf__add_const(b, t_inner);
+  int t_typedef = btf__add_typedef(b, "inner_t", t_cinner);
+
+  int t_anon_s = btf__add_struct(b, NULL, 8);
+  btf__add_field(b, "b", t_int, 0, 0);
+  btf__add_field(b, "c", t_int, 32, 0);
+  int t_anon_u = btf__add_union(b, NULL, 8);
+  btf__add_field(b, NULL, t_anon_s, 0, 0);
+  btf__add_field(b, "d", t_long, 0, 0);
+
+  btf__add_struct(b, "outer", 40);
+  btf__add_field(b, "a", t_int, 0, 0);
+  btf__add_field(b, NULL, t_anon_u, 32, 0);
+  btf__add_field(b, "in", t_typedef, 128, 0);
+  btf__add_field(b, "bits", t_uint, 256, 3);
+
+  /* A non-kind_flag bitfield: the int type itself is 5 bits wide. */
+  int t_int5 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  g_assert_cmpint(t_int5, >, 0);
+  /* libbpf only builds full-width ints: narrow this one to 5 bits by hand
+   * (the int info word follows the btf_type). */
+  guint32 *info = (guint32 *) (btf__type_by_id(b, (guint32) t_int5) + 1);
+  *info = ((guint32) BTF_INT_SIGNED << 24) | 5;   /* encoding, offset 0, 5 bits */
+  btf__add_struct(b, "old", 4);
+  btf__add_field(b, "z", t_int5, 0, 0);
+
+  btf__add_typedef(b, "outer_t", btf__find_by_name_kind(b, "outer", BTF_KIND_STRUCT));
+
+  guint32 size = 0;
+  const void *raw = btf__raw_data(b, &size);
+  g_autoptr(GError) error = NULL;
+  GtKernelBtf *kb = gt_kbtf_load_raw(raw, size, &error);
+  g_assert_no_error(error);
+  btf__free(b);
+  return kb;
+}
+
+static void
+test_synthetic(void)
+{
+  g_autoptr(GtKernelBtf) kb = synthetic();
+  guint off = 99, size = 99;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "a", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 0);
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "b", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 4);
+  g_assert_cmpuint(size, ==, 4);
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "c", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 8);
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "d", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 4);
+  g_assert_cmpuint(size, ==, 8);
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "in", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 16);
+  g_assert_cmpuint(size, ==, 16);
+  /* Through the typedef and const of the containing type. */
+  g_assert_true(gt_kbtf_member_offset(kb, "outer", "in.y", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 24);
+  g_assert_cmpuint(size, ==, 4);
+  /* The struct named by a typedef. */
+  g_assert_true(gt_kbtf_member_offset(kb, "outer_t", "c", &off, &size, &error));
+  g_assert_cmpuint(off, ==, 8);
+  g_assert_true(gt_kbtf_member_offset(kb, "inner_t", "y", &off, NULL, &error));
+  g_assert_cmpuint(off, ==, 8);
+  g_assert_true(gt_kbtf_struct_size(kb, "outer", &size, &error));
+  g_assert_cmpuint(size, ==, 40);
+  g_assert_no_error(error);
+
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+  g_assert_false(gt_kbtf_member_offset(kb, "outer", "bits", &off, &size, &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(e1->message, "bitfield"));
+  g_assert_false(gt_kbtf_member_offset(kb, "old", "z", &off, &size, &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_UNSUPPORTED);
+  g_assert_false(gt_kbtf_member_offset(kb, "outer", "in.nope", &off, &size, &e3));
+  g_assert_error(e3, GT_ERROR, GT_ERROR_NOT_FOUND);
+}
+
+/* Offsets from a BTF that lacks syscall_metadata: the error names it. */
+static void
+test_offsets_missing_struct(void)
+{
+  g_autoptr(GtKernelBtf) kb = synthetic();
+  GtLinuxOffsets o;
+  g_autoptr(GError) error = NULL;
+  g_assert_false(gt_linux_offsets_from_btf(kb, &o, &error));
+  g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_nonnull(strstr(error->message, "task_struct"));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/linux/btf/host-offsets", test_host_offsets);
+  g_test_add_func("/linux/btf/host-errors", test_host_errors);
+  g_test_add_func("/linux/btf/bad-blobs", test_bad_blobs);
+  g_test_add_func("/linux/btf/synthetic", test_synthetic);
+  g_test_add_func("/linux/btf/offsets-missing-struct", test_offsets_missing_struct);
+  return g_test_run();
+}
