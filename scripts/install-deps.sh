@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs every Debian 12 package guestrace needs to build, test and run its
+# demo guest. Idempotent; needs root (or sudo). Keep this the only place
+# packages are listed.
+set -eu
+PKGS="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libbpf-dev
+libelf-dev zlib1g-dev libcapstone-dev libjson-glib-dev libcurl4-openssl-dev
+qemu-system-x86 busybox-static cpio strace gzip xz-utils ca-certificates"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,54 @@
+/* strace-like text rendering of a record:
+ *   [pid 1234 cat] openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3
+ *   [pid 1234 cat] openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+ */
+#include "trace/record-private.h"
+#include "decode/decode.h"
+
+static void
+append_result(GString *s, const GtRecord *r)
+{
+  if (!r->has_result) {
+    g_string_append(s, " = ?");
+    return;
+  }
+  gint64 v = r->result;
+  if (v < 0 && v >= -4095) {
+    int e = (int)-v;
+    const char *name = gt_errno_name(e);
+    const char *text = gt_errno_text(e);
+    /* Kernel-internal restart codes never reach user space as -1. */
+    if (e >= 512 && name)
+      g_string_append_printf(s, " = ? %s (%s)", name, text ? text : "");
+    else if (name)
+      g_string_append_printf(s, " = -1 %s (%s)", name, text ? text : "");
+    else
+      g_string_append_printf(s, " = -1 (errno %d)", e);
+  } else if (v > 0xffff || v < -4095) {
+    g_string_append_printf(s, " = %#" G_GINT64_MODIFIER "x", (guint64)v);
+  } else {
+    g_string_append_printf(s, " = %" G_GINT64_FORMAT, v);
+  }
+  if (r->aborted)
+    g_string_append(s, " (aborted by guestrace)");
+}
+
+GT_API char *
+gt_record_format_text(const GtRecord *r)
+{
+  GString *s = g_string_new(NULL);
+  if (r->tid != r->pid)
+    g_string_append_printf(s, "[pid %d/%d %s] %s(", r->pid, r->tid, r->comm, r->name);
+  else
+    g_string_append_printf(s, "[pid %d %s] %s(", r->pid, r->comm, r->name);
+  gboolean first = TRUE;
+  for (guint i = 0; i < r->nargs; i++) {
+    if (r->args[i].hidden_in_text)
+      continue;
+    g_string_append_printf(s, "%s%s", first ? "" : ", ", r->args[i].text);
+    first = FALSE;
+  }
+  g_string_append_c(s, ')');
+  append_result(s, r);
+  return g_string_free(s, FALSE);
+}

@@ -1,0 +1,46 @@
+/* The tracing engine: probes, breakpoints, call/return pairing, hijacking.
+ *
+ * Calls are caught by a breakpoint on the function's ftrace NOP, passed over
+ * by moving RIP (no single-step). Returns are caught only when someone needs
+ * them, by redirecting the return address on the guest's kernel stack to a
+ * trap address (an unreachable int3 in the dispatcher, see trampoline.h)
+ * and putting the real address back in RIP at the trap. The stack slot's
+ * address identifies the call: kernel stacks are per thread, so this pairs
+ * correctly under nesting, preemption and several vCPUs. Untraced system
+ * calls cost no stop at all. */
+#pragma once
+
+#include <guestrace/guestrace.h>
+#include "vmi/vmi.h"
+#include "trace/state.h"
+
+GtEngine *gt_engine_new(GtVmi *vmi, const char *profile, GError **error);
+void gt_engine_free(GtEngine *e);
+
+GtLinux *gt_engine_linux(GtEngine *e);
+GHashTable *gt_engine_syscall_meta(GtEngine *e);
+
+/* Adds consumers to the probe for `name` (created on first use). */
+gboolean gt_engine_add(GtEngine *e, const char *name, GtSyscallFunc call_cb,
+                       GtSysretFunc ret_cb, void *user_data, gboolean record,
+                       GError **error);
+gboolean gt_engine_add_all_syscalls(GtEngine *e, GError **error);
+guint gt_engine_probe_count(GtEngine *e);
+
+void gt_engine_set_record_cb(GtEngine *e, GtRecordFunc func, gpointer data,
+                             GDestroyNotify destroy);
+void gt_engine_set_want_results(GtEngine *e, gboolean want);
+void gt_engine_add_pid_filter(GtEngine *e, gt_pid_t pid);
+void gt_engine_add_comm_filter(GtEngine *e, const char *comm);
+
+/* Places the breakpoints (guest stopped). On failure nothing is left. */
+gboolean gt_engine_start(GtEngine *e, GError **error);
+gboolean gt_engine_started(GtEngine *e);
+/* Handles one stop and lets the guest run again. FALSE on a fatal error
+ * (the guest is then left stopped for gt_engine_stop to clean up). */
+gboolean gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error);
+/* Pauses the guest, restores every redirected return, removes every
+ * breakpoint and lets the guest run. Pending calls are reported without a
+ * result. Idempotent. */
+gboolean gt_engine_stop(GtEngine *e, GError **error);
+guint64 gt_engine_stop_count(GtEngine *e);

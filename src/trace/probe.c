@@ -1,0 +1,104 @@
+/* Resolving names to probes and choosing where the breakpoint goes. */
+#include "trace/probe.h"
+
+#include <string.h>
+
+/* The 5-byte NOP that ftrace leaves at every traceable function entry
+ * (nopl 0x0(%rax,%rax,1)); passing over it needs no single-step. */
+static const guint8 ftrace_nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const guint8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+static const char *const noreturn_names[] = {
+  "exit", "exit_group", "do_exit", "do_group_exit", "make_task_dead", NULL,
+};
+
+void
+gt_probe_free(GtProbe *p)
+{
+  if (!p)
+    return;
+  g_free(p->name);
+  g_free(p->symbol);
+  g_free(p);
+}
+
+static gboolean
+is_text(GtVmi *vmi, const char *sym, guint64 *addr)
+{
+  char t = gt_symbols_type(vmi->syms, sym);
+  return (t == 'T' || t == 't') && gt_symbols_lookup(vmi->syms, sym, addr);
+}
+
+/* Where to break in the function at func, and how many bytes to pass over
+ * when resuming. */
+static gboolean
+choose_site(GtVmi *vmi, GtProbe *p, GError **error)
+{
+  guint8 code[16];
+  if (!gt_mem_read(vmi->mem, vmi->kcr3, p->func, code, sizeof code, error)) {
+    g_prefix_error(error, "cannot read the code of %s: ", p->symbol);
+    return FALSE;
+  }
+  guint off = memcmp(code, endbr64, sizeof endbr64) == 0 ? sizeof endbr64 : 0;
+  if (memcmp(code + off, ftrace_nop, sizeof ftrace_nop) != 0) {
+    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+                "cannot trace %s: its entry is not an ftrace NOP (is ftrace using it, "
+                "or is the kernel built without CONFIG_FUNCTION_TRACER?)",
+                p->symbol);
+    return FALSE;
+  }
+  p->bp = p->func + off;
+  p->skip = sizeof ftrace_nop;
+  return TRUE;
+}
+
+GtProbe *
+gt_probe_resolve(GtVmi *vmi, GHashTable *meta, const char *name, GError **error)
+{
+  g_autoptr(GtProbe) p = g_new0(GtProbe, 1);
+  p->nr = -1;
+  guint64 addr = 0;
+  const char *base = name;
+
+  if (g_str_has_prefix(name, "__x64_sys_") && is_text(vmi, name, &addr)) {
+    base = name + strlen("__x64_sys_");
+    p->abi = GT_ABI_PTREGS_64;
+    p->symbol = g_strdup(name);
+  } else if (g_str_has_prefix(name, "__ia32_sys_") && is_text(vmi, name, &addr)) {
+    base = name + strlen("__ia32_sys_");
+    p->abi = GT_ABI_PTREGS_32;
+    p->symbol = g_strdup(name);
+  } else {
+    if (g_str_has_prefix(name, "sys_"))
+      base = name + 4;
+    g_autofree char *x64 = g_strconcat("__x64_sys_", base, NULL);
+    g_autofree char *plain_sys = g_strconcat("sys_", base, NULL);
+    if (is_text(vmi, x64, &addr)) {
+      p->abi = GT_ABI_PTREGS_64;
+      p->symbol = g_steal_pointer(&x64);
+    } else if (is_text(vmi, plain_sys, &addr)) {
+      /* Kernels before 4.17 call sys_* with the arguments in registers. */
+      p->abi = GT_ABI_REGS;
+      p->symbol = g_steal_pointer(&plain_sys);
+    } else if (is_text(vmi, name, &addr)) {
+      p->abi = GT_ABI_REGS;
+      p->symbol = g_strdup(name);
+      base = name;
+    } else {
+      g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                  "unknown system call or kernel function '%s'", name);
+      return NULL;
+    }
+  }
+  p->name = g_strdup(base);
+  p->func = addr;
+  if (p->abi != GT_ABI_REGS || g_str_has_prefix(p->symbol, "sys_")) {
+    p->meta = meta ? g_hash_table_lookup(meta, base) : NULL;
+    if (p->meta && p->abi == GT_ABI_PTREGS_64)
+      p->nr = p->meta->nr;
+  }
+  p->noreturn = g_strv_contains(noreturn_names, base);
+  if (!choose_site(vmi, p, error))
+    return NULL;
+  return g_steal_pointer(&p);
+}

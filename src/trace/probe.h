@@ -1,0 +1,38 @@
+/* Probes: a traced kernel function, where its breakpoint goes, how its
+ * arguments are found, and who wants to hear about it. */
+#pragma once
+
+#include <guestrace/guestrace.h>
+#include "vmi/vmi.h"
+#include "os/linux/linux.h"
+
+typedef enum {
+  GT_ABI_PTREGS_64,   /* __x64_sys_*(const struct pt_regs *): args in regs->di.. */
+  GT_ABI_PTREGS_32,   /* __ia32_sys_*: args in regs->bx, cx, dx, si, di, bp */
+  GT_ABI_REGS,        /* a plain function: rdi, rsi, rdx, rcx, r8, r9 */
+} GtArgAbi;
+
+typedef struct {
+  char *name;                 /* "openat", "do_exit" */
+  char *symbol;               /* "__x64_sys_openat" */
+  guint64 func;               /* function address */
+  guint64 bp;                 /* breakpoint address */
+  guint skip;                 /* bytes passed over at resume (the ftrace NOP) */
+  GtArgAbi abi;
+  const GtSyscallMeta *meta;  /* the kernel's description, NULL if none */
+  gint nr;                    /* syscall number, -1 for plain functions */
+  gboolean noreturn;          /* exit, exit_group, do_exit... */
+  /* Consumers. */
+  GtSyscallFunc call_cb;
+  GtSysretFunc ret_cb;
+  void *user_data;
+  gboolean record;            /* report as GtRecord */
+} GtProbe;
+
+void gt_probe_free(GtProbe *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtProbe, gt_probe_free)
+
+/* Resolves a user-given name ("openat", "sys_openat", "__x64_sys_openat",
+ * "__ia32_sys_openat", "do_exit") to a probe: symbol, address, breakpoint
+ * site, argument ABI and metadata. meta may be NULL. */
+GtProbe *gt_probe_resolve(GtVmi *vmi, GHashTable *meta, const char *name, GError **error);

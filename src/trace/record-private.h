@@ -1,0 +1,47 @@
+/* The internal form of a GtRecord: one traced call, filled at the call and
+ * completed at the return. */
+#pragma once
+
+#include <guestrace/guestrace.h>
+
+#define GT_MAX_ARGS 6
+
+typedef struct {
+  char *name;        /* the kernel's argument name, or "argN" */
+  char *type;        /* the kernel's argument type, or NULL */
+  guint64 value;     /* raw value */
+  char *text;        /* rendered for text output */
+  /* For JSON: a string argument's decoded string (NULL otherwise). */
+  char *str;
+  /* For JSON: a decoded list (argv), NULL otherwise. */
+  char **strv;
+  /* For JSON numbers: whether the kernel's type is signed, and the value
+   * narrowed to that type. */
+  gboolean is_signed;
+  gint64 svalue;
+  /* Left out of text output (open's mode without O_CREAT, as strace does). */
+  gboolean hidden_in_text;
+} GtRecordArg;
+
+struct _GtRecord {
+  gint64 ts_ns;           /* host time at the call, ns since the epoch */
+  gint64 ret_ts_ns;       /* host time at the return, 0 if none */
+  guint vcpu;
+  gt_pid_t pid, ppid;
+  gt_tid_t tid;
+  guint32 uid, gid;
+  char comm[17];
+  char *name;             /* owned */
+  int nr;
+  gboolean has_result;
+  gint64 result;
+  gboolean aborted;
+  guint nargs;
+  GtRecordArg args[GT_MAX_ARGS];
+};
+
+GtRecord *gt_record_new(void);
+void gt_record_free(GtRecord *rec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtRecord, gt_record_free)
+
+gint64 gt_now_ns(void);
