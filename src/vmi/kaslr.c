@@ -101,6 +101,13 @@ gboolean
 gt_kaslr_find_slide(GtMem *mem, guint64 cr3, const GtSymbols *syms,
                     gint64 *slide, GError **error)
 {
+  return gt_kaslr_find_slide_ex(mem, cr3, syms, slide, NULL, error);
+}
+
+gboolean
+gt_kaslr_find_slide_ex(GtMem *mem, guint64 cr3, const GtSymbols *syms,
+                       gint64 *slide, guint64 *kernel_cr3, GError **error)
+{
   Anchors a = { 0 };
   guint64 s;
 
@@ -112,16 +119,21 @@ gt_kaslr_find_slide(GtMem *mem, guint64 cr3, const GtSymbols *syms,
   a.has_proc_banner = gt_symbols_lookup_raw(syms, "linux_proc_banner", &a.proc_banner) &&
                       a.proc_banner >= KERNEL_IMAGE_BASE;
 
-  if (search(mem, cr3, &a, &s) ||
-      ((cr3 & PTI_USER_BIT) && search(mem, cr3 & ~PTI_USER_BIT, &a, &s))) {
-    *slide = (gint64)s;
-    return TRUE;
+  guint64 roots[2] = { cr3, cr3 & ~PTI_USER_BIT };
+  for (guint i = 0; i < ((cr3 & PTI_USER_BIT) ? 2u : 1u); i++) {
+    if (search(mem, roots[i], &a, &s)) {
+      *slide = (gint64)s;
+      if (kernel_cr3 != NULL)
+        *kernel_cr3 = roots[i];
+      return TRUE;
+    }
   }
 
   g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
               "no KASLR slide in [0, 1 GiB) puts \"Linux version \" at linux_banner "
               "(0x%" G_GINT64_MODIFIER "x) with a consistent kernel image: the "
               "symbol map probably does not match the guest kernel (or CR3 0x%"
-              G_GINT64_MODIFIER "x is not a kernel page-table root)", a.banner, cr3);
+              G_GINT64_MODIFIER "x is not a kernel page-table root, or the paging mode "
+              "(4- or 5-level) is wrong)", a.banner, cr3);
   return FALSE;
 }

@@ -10,3 +10,10 @@
  * Fails with GT_ERROR_NOT_FOUND if no candidate verifies. */
 gboolean gt_kaslr_find_slide(GtMem *mem, guint64 cr3, const GtSymbols *syms,
                              gint64 *slide, GError **error);
+
+/* Added: like gt_kaslr_find_slide, and also returns in *kernel_cr3 (if not
+ * NULL) the CR3 that verified: cr3 itself, or, for a page-table-isolation
+ * user CR3 (bit 12 set) whose tables do not map the kernel image, its kernel
+ * twin cr3 & ~0x1000. Use that value for later kernel reads. */
+gboolean gt_kaslr_find_slide_ex(GtMem *mem, guint64 cr3, const GtSymbols *syms,
+                                gint64 *slide, guint64 *kernel_cr3, GError **error);

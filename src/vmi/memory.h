@@ -1,7 +1,8 @@
 /* Guest memory: virtual reads and writes through the guest's page tables,
  * with a translation cache. The cache must be invalidated (gt_mem_invalidate)
  * every time the guest has run, because the guest may have changed its page
- * tables. Every read is bounded by its caller's length. */
+ * tables. Every read is bounded by its caller's length. A GtMem is not
+ * thread-safe: use it from one thread at a time. */
 #pragma once
 
 #include <glib.h>

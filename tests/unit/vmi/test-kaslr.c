@@ -99,8 +99,12 @@ test_pti_user_cr3(void)
   g_autoptr(GtMem) mem = gt_mem_new(fake_phys_read, NULL, fp);
   g_autoptr(GtSymbols) syms = gt_symbols_parse(link_map, strlen(link_map), "t", NULL);
   gint64 slide = -1;
-  g_assert_true(gt_kaslr_find_slide(mem, root | 0x1000 | 0x7, syms, &slide, NULL));
+  guint64 kcr3 = 0;
+  g_assert_true(gt_kaslr_find_slide_ex(mem, root | 0x1000 | 0x7, syms, &slide, &kcr3, NULL));
   g_assert_cmphex(slide, ==, SLIDE);
+  g_assert_cmphex(kcr3, ==, root | 0x7);
+  g_assert_true(gt_kaslr_find_slide_ex(mem, root, syms, &slide, &kcr3, NULL));
+  g_assert_cmphex(kcr3, ==, root);
 }
 
 static void

@@ -292,6 +292,40 @@ test_outside_ram(void)
   g_assert_error(error, GT_ERROR, GT_ERROR_MEMORY);
 }
 
+/* Random bytes as page tables: every walk ends after at most five reads,
+ * with a translation or a GT_ERROR_MEMORY error. */
+static void
+test_random_tables(void)
+{
+  g_autoptr(FakePhys) fp = fake_phys_new(256 * 1024);
+  g_autoptr(GRand) rand = g_rand_new_with_seed(1234);
+  for (guint i = 0; i < fp->ram->len / 4; i++) {
+    guint32 v = g_rand_int(rand);
+    /* keep entries mostly inside RAM so walks go deep */
+    if (i % 2 == 1)
+      v &= 0x0003ffff | 0x80000000u;
+    memcpy(fp->ram->data + i * 4, &v, 4);
+  }
+  guint ok = 0;
+  for (guint n = 0; n < 20000; n++) {
+    guint64 cr3 = g_rand_int_range(rand, 0, 64) * 4096ULL;
+    guint64 va = (guint64)g_rand_int(rand) << 32 | g_rand_int(rand);
+    gboolean la57 = n & 1;
+    GtTranslation t;
+    g_autoptr(GError) error = NULL;
+    guint reads = fp->reads;
+    if (walk(fp, cr3, la57, va, &t, &error)) {
+      ok++;
+      g_assert_true(t.page_size == 4096 || t.page_size == (2ULL << 20) || t.page_size == (1ULL << 30));
+      g_assert_cmphex(t.pa & ~0x000fffffffffffffULL, ==, 0);
+    } else {
+      g_assert_error(error, GT_ERROR, GT_ERROR_MEMORY);
+    }
+    g_assert_cmpuint(fp->reads - reads, <=, 5);
+  }
+  g_test_message("%u of 20000 random walks translated", ok);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,5 +340,6 @@ main(int argc, char **argv)
   g_test_add_func("/vmi/pagetable/permissions", test_permissions);
   g_test_add_func("/vmi/pagetable/self-reference", test_self_reference);
   g_test_add_func("/vmi/pagetable/outside-ram", test_outside_ram);
+  g_test_add_func("/vmi/pagetable/random-tables", test_random_tables);
   return g_test_run();
 }

@@ -185,6 +185,36 @@ test_errors(void)
   g_assert_nonnull(strstr(error->message, "/nonexistent/System.map"));
 }
 
+/* Random and mutated text: parse either succeeds or fails with an error,
+ * never crashes (run under ASan/UBSan). */
+static void
+test_random_text(void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(99);
+  static const char alphabet[] = "0123456789abcdefTtDd \t\n\r[]_x\0";
+  for (guint n = 0; n < 2000; n++) {
+    gsize len = g_rand_int_range(rand, 0, 200);
+    g_autofree char *buf = g_malloc(len + 1);
+    if (n % 2) {
+      for (gsize i = 0; i < len; i++)
+        buf[i] = alphabet[g_rand_int_range(rand, 0, sizeof alphabet - 1)];
+    } else {
+      len = MIN(len, sizeof system_map - 1);
+      memcpy(buf, system_map, len);
+      for (guint k = 0; k < 3 && len > 0; k++)
+        buf[g_rand_int_range(rand, 0, len)] = (char)g_rand_int_range(rand, 0, 256);
+    }
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GtSymbols) s = gt_symbols_parse(buf, len, "rand", &error);
+    g_assert_true((s == NULL) == (error != NULL));
+    if (s != NULL) {
+      guint64 off;
+      gt_symbols_name_at(s, 0xffffffff81002000ULL, &off);
+      gt_symbols_lookup(s, "_text", NULL);
+    }
+  }
+}
+
 static void
 test_real_map(void)
 {
@@ -225,6 +255,7 @@ main(int argc, char **argv)
   g_test_add_func("/vmi/symbols/prefix", test_prefix);
   g_test_add_func("/vmi/symbols/kallsyms-modules", test_kallsyms_modules);
   g_test_add_func("/vmi/symbols/errors", test_errors);
+  g_test_add_func("/vmi/symbols/random-text", test_random_text);
   g_test_add_func("/vmi/symbols/real-map", test_real_map);
   return g_test_run();
 }
