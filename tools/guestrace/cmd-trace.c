@@ -1,0 +1,197 @@
+/* guestrace [OPTIONS] GUEST: trace system calls and print them. */
+#include "cli.h"
+#include "summary.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  GtLoop *loop;
+  FILE *out;
+  gboolean json;
+  guint64 count, max_count;
+  GtSummary *summary;
+} TraceCtx;
+
+static void
+on_record(const GtRecord *rec, gpointer data)
+{
+  TraceCtx *t = data;
+  if (t->max_count && t->count >= t->max_count)
+    return;
+  t->count++;
+  if (t->summary) {
+    gt_summary_add(t->summary, rec);
+  } else {
+    g_autofree char *line = t->json ? gt_record_format_json(rec) : gt_record_format_text(rec);
+    fprintf(t->out, "%s\n", line);
+    fflush(t->out);
+  }
+  if (t->max_count && t->count >= t->max_count)
+    gt_loop_quit(t->loop);
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  gt_loop_quit(data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_duration(gpointer data)
+{
+  gt_loop_quit(data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+parse_pid(const char *s, gt_pid_t *pid)
+{
+  char *end = NULL;
+  errno = 0;
+  gint64 v = g_ascii_strtoll(s, &end, 10);
+  if (errno || !*s || *end || v <= 0 || v > G_MAXINT32)
+    return FALSE;
+  *pid = (gt_pid_t)v;
+  return TRUE;
+}
+
+int
+gt_cmd_trace(int argc, char **argv)
+{
+  g_autofree char *mem = NULL, *sysmap = NULL, *profile = NULL, *output = NULL;
+  g_autofree char *format = NULL;
+  g_auto(GStrv) traces = NULL, pids = NULL, comms = NULL;
+  gint duration = 0;
+  gint64 count = 0;
+  gboolean summary = FALSE, no_results = FALSE;
+  GOptionEntry entries[] = {
+    { "mem", 0, 0, G_OPTION_ARG_FILENAME, &mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
+    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &sysmap, "System.map or /proc/kallsyms dump", "FILE" },
+    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, "Structure offsets for kernels without BTF", "FILE" },
+    { "trace", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &traces, "System calls or kernel functions to trace, comma-separated (default: all system calls)", "LIST" },
+    { "pid", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pids, "Only this process and its threads (repeatable)", "PID" },
+    { "comm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &comms, "Only processes with this name (repeatable)", "NAME" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the trace to FILE", "FILE" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "text (default) or json", "FORMAT" },
+    { "duration", 0, 0, G_OPTION_ARG_INT, &duration, "Stop after SECONDS", "SECONDS" },
+    { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Stop after N calls", "N" },
+    { "summary", 0, 0, G_OPTION_ARG_NONE, &summary, "Print a table of calls, errors and time per syscall at exit", NULL },
+    { "no-results", 0, 0, G_OPTION_ARG_NONE, &no_results, "Do not trap returns (one stop per call; results shown as ?)", NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new(
+    "GUEST - trace the system calls of a virtual machine\n\n"
+    "GUEST is qemu:HOST:PORT (QEMU gdb stub) or xen:DOMAIN.\n"
+    "`guestrace ps GUEST` lists the guest's processes.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    gt_cli_error("%s", error->message);
+    return GT_EXIT_USAGE;
+  }
+  if (argc != 2) {
+    gt_cli_error("expected exactly one GUEST (qemu:HOST:PORT or xen:DOMAIN); see --help");
+    return GT_EXIT_USAGE;
+  }
+  const char *guest = argv[1];
+  gboolean json = FALSE;
+  if (format && !(json = !strcmp(format, "json")) && strcmp(format, "text")) {
+    gt_cli_error("unknown --format '%s': expected text or json", format);
+    return GT_EXIT_USAGE;
+  }
+  if (duration < 0 || count < 0) {
+    gt_cli_error("--duration and --count take a positive number");
+    return GT_EXIT_USAGE;
+  }
+  g_autoptr(GArray) pid_list = g_array_new(FALSE, FALSE, sizeof(gt_pid_t));
+  for (char **p = pids; p && *p; p++) {
+    gt_pid_t pid;
+    if (!parse_pid(*p, &pid)) {
+      gt_cli_error("bad --pid '%s': expected a positive process id", *p);
+      return GT_EXIT_USAGE;
+    }
+    g_array_append_val(pid_list, pid);
+  }
+  FILE *out = stdout;
+  if (output && !(out = fopen(output, "w"))) {
+    gt_cli_error("cannot write %s: %s", output, g_strerror(errno));
+    return GT_EXIT_USAGE;
+  }
+
+  GtLoopOptions opts;
+  gt_cli_fill_options(&opts, mem, sysmap, profile);
+  GtLoop *loop = gt_loop_new_full(guest, &opts, &error);
+  if (!loop) {
+    gt_cli_error("%s", error->message);
+    if (out != stdout)
+      fclose(out);
+    return GT_EXIT_USAGE;
+  }
+  int status = GT_EXIT_OK;
+  gboolean ok = TRUE;
+  if (!traces) {
+    ok = gt_loop_trace_all_syscalls(loop, &error);
+  } else {
+    for (char **t = traces; ok && *t; t++) {
+      g_auto(GStrv) names = g_strsplit(*t, ",", -1);
+      for (char **n = names; ok && *n; n++) {
+        g_strstrip(*n);
+        if (**n)
+          ok = gt_loop_trace(loop, *n, &error);
+      }
+    }
+  }
+  TraceCtx tc = { .loop = loop, .out = out, .json = json, .max_count = (guint64)count };
+  if (summary)
+    tc.summary = gt_summary_new();
+  if (ok) {
+    gt_loop_set_record_cb(loop, on_record, &tc, NULL);
+    gt_loop_set_want_results(loop, !no_results);
+    for (guint i = 0; i < pid_list->len; i++)
+      gt_loop_add_pid_filter(loop, g_array_index(pid_list, gt_pid_t, i));
+    for (char **c = comms; c && *c; c++)
+      gt_loop_add_comm_filter(loop, *c);
+    ok = gt_loop_start(loop, &error);
+  }
+  if (!ok) {
+    gt_cli_error("%s", error->message);
+    gt_loop_free(loop);
+    gt_summary_free(tc.summary);
+    if (out != stdout)
+      fclose(out);
+    return GT_EXIT_USAGE;
+  }
+  fprintf(stderr, "guestrace: tracing %u functions in %s\n", gt_loop_get_probe_count(loop), guest);
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  guint timer = duration ? g_timeout_add_seconds((guint)duration, on_duration, loop) : 0;
+  gt_loop_run(loop);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  if (timer && g_main_context_find_source_by_id(NULL, timer))
+    g_source_remove(timer);
+  switch (gt_loop_get_exit_reason(loop)) {
+  case GT_EXIT_GUEST_GONE:
+    gt_cli_error("the guest powered off");
+    break;
+  case GT_EXIT_ERROR:
+    gt_cli_error("%s", gt_loop_get_error(loop)->message);
+    status = GT_EXIT_RUNTIME;
+    break;
+  default:
+    break;
+  }
+  if (tc.summary)
+    gt_summary_print(tc.summary, out);
+  fprintf(stderr, "guestrace: %" G_GUINT64_FORMAT " calls reported, %" G_GUINT64_FORMAT
+          " stops\n", tc.count, gt_loop_get_stop_count(loop));
+  gt_loop_free(loop);
+  gt_summary_free(tc.summary);
+  if (out != stdout)
+    fclose(out);
+  return status;
+}
