@@ -65,7 +65,9 @@ typedef struct {
 } GtSyscallMeta;
 
 void gt_syscall_meta_free(GtSyscallMeta *m);
-/* Reads every syscall's metadata from the kernel (the syscall_metadata
- * structures between __start_syscalls_metadata and __stop_syscalls_metadata).
+/* Reads every syscall's metadata from the kernel: the syscall_metadata
+ * structures, found through the run-time array `syscalls_metadata` (a booted
+ * kernel has freed the link-time section between __start_syscalls_metadata
+ * and __stop_syscalls_metadata, which is only the fallback).
  * Returns a hash table name -> GtSyscallMeta* (owned by the table). */
 GHashTable *gt_linux_syscall_metadata(GtLinux *lx, GError **error);

@@ -1,8 +1,14 @@
 /* The kernel's own description of its system calls: the syscall_metadata
- * structures (CONFIG_FTRACE_SYSCALLS) pointed to by the array between
- * __start_syscalls_metadata and __stop_syscalls_metadata. Names, numbers
- * (filled in by the kernel at boot) and argument types and names. An entry
- * the guest has garbled is skipped, never trusted. */
+ * structures (CONFIG_FTRACE_SYSCALLS). Names, numbers (filled in by the
+ * kernel at boot) and argument types and names. An entry the guest has
+ * garbled is skipped, never trusted.
+ *
+ * Two ways to find them: the array of pointers between
+ * __start_syscalls_metadata and __stop_syscalls_metadata lives in init data,
+ * which a booted kernel has freed (on Debian 6.1 the pointers read back as
+ * garbage); at boot, init_ftrace_syscalls() copies them into the heap array
+ * `syscalls_metadata`, indexed by syscall number. That array is used first;
+ * the section only when the array is not there yet (early boot). */
 #include <string.h>
 #include <guestrace/types.h>
 #include "os/linux/linux-private.h"
@@ -11,6 +17,10 @@
 #define GT_META_STR_MAX 128
 /* Syscall numbers above this are not x86-64 ones (x32 starts at 512). */
 #define GT_MAX_SYSCALL_NR 4096
+/* Entries read from the run-time array: x86-64 numbers are below 512 (x32
+ * starts there, in another table); the margin costs nothing since every
+ * entry i must describe syscall i. */
+#define GT_MAX_SYSCALL_TABLE 1024
 
 void
 gt_syscall_meta_free(GtSyscallMeta *m)
@@ -116,53 +126,101 @@ read_meta(GtLinux *lx, guint64 va)
   return g_steal_pointer(&m);
 }
 
-GHashTable *
-gt_linux_syscall_metadata(GtLinux *lx, GError **error)
+/* Adds m to the table. A name may appear twice (e.g. a compat entry): the
+ * one the kernel mapped to an x86-64 number wins, else the first. */
+static void
+add_meta(GHashTable *table, GtSyscallMeta *m)
+{
+  GtSyscallMeta *old = g_hash_table_lookup(table, m->name);
+  if (old != NULL && (old->nr >= 0 || m->nr < 0)) {
+    gt_syscall_meta_free(m);
+    return;
+  }
+  /* The key is the value's own name, so replace (not insert) the pair. */
+  g_hash_table_remove(table, m->name);
+  g_hash_table_insert(table, m->name, m);
+}
+
+/* From the heap array `syscalls_metadata` (NR_syscalls pointers, indexed
+ * by number). Its length is not recorded anywhere we can read, so up to
+ * GT_MAX_SYSCALL_TABLE entries are read and entry i is kept only if it
+ * describes syscall i: that rejects whatever lies past the array's end.
+ * Returns how many entries were added; 0 if the array is not there. */
+static guint
+from_runtime_array(GtLinux *lx, GHashTable *table)
+{
+  guint64 sym, array;
+  if (!gt_symbols_lookup(lx->syms, "syscalls_metadata", &sym) ||
+      !gt_linux_read_kptr(lx, sym, "syscalls_metadata", &array, NULL))
+    return 0;
+  g_autofree guint64 *ptrs = g_new0(guint64, GT_MAX_SYSCALL_TABLE);
+  gsize got = gt_mem_read_partial(lx->mem, lx->kcr3, array, ptrs,
+                                  GT_MAX_SYSCALL_TABLE * sizeof(guint64));
+  guint added = 0;
+  for (gsize i = 0; i < got / sizeof(guint64); i++) {
+    if (ptrs[i] == 0)
+      continue;
+    GtSyscallMeta *m = read_meta(lx, ptrs[i]);
+    if (m == NULL)
+      continue;
+    if (m->nr < 0 || (gsize) m->nr != i) {
+      g_debug("syscalls_metadata[%" G_GSIZE_FORMAT "] describes syscall %d: skipped", i,
+              m->nr);
+      gt_syscall_meta_free(m);
+      continue;
+    }
+    add_meta(table, m);
+    added++;
+  }
+  return added;
+}
+
+/* From the link-time section of pointers (valid until init data is freed). */
+static gboolean
+from_section(GtLinux *lx, GHashTable *table, GError **error)
 {
   guint64 start, stop;
   if (!gt_symbols_lookup(lx->syms, "__start_syscalls_metadata", &start) ||
       !gt_symbols_lookup(lx->syms, "__stop_syscalls_metadata", &stop)) {
     g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
                 "the kernel has no syscall metadata (CONFIG_FTRACE_SYSCALLS off?)");
-    return NULL;
+    return FALSE;
   }
   if (stop < start || (stop - start) % 8 != 0 ||
       (stop - start) / 8 > GT_MAX_SYSCALL_META || stop == start) {
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
                 "implausible syscall metadata bounds 0x%" G_GINT64_MODIFIER "x..0x%"
                 G_GINT64_MODIFIER "x", start, stop);
-    return NULL;
+    return FALSE;
   }
   gsize count = (stop - start) / 8;
   g_autofree guint64 *ptrs = g_new(guint64, count);
   g_autoptr(GError) local = NULL;
   if (!gt_mem_read(lx->mem, lx->kcr3, start, ptrs, count * 8, &local)) {
     g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
-                "cannot read the syscall metadata table: %s", local->message);
-    return NULL;
+                "cannot read the syscall metadata section: %s", local->message);
+    return FALSE;
   }
-  g_autoptr(GHashTable) table = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                                      (GDestroyNotify) gt_syscall_meta_free);
   for (gsize i = 0; i < count; i++) {
     GtSyscallMeta *m = read_meta(lx, ptrs[i]);
-    if (m == NULL)
-      continue;
-    /* A name may appear twice (e.g. a compat entry): the one the kernel
-     * mapped to an x86-64 number wins, else the first. */
-    GtSyscallMeta *old = g_hash_table_lookup(table, m->name);
-    if (old != NULL && (old->nr >= 0 || m->nr < 0)) {
-      gt_syscall_meta_free(m);
-      continue;
-    }
-    /* The key is the value's own name, so replace (not insert) the pair. */
-    g_hash_table_remove(table, m->name);
-    g_hash_table_insert(table, m->name, m);
+    if (m != NULL)
+      add_meta(table, m);
   }
   if (g_hash_table_size(table) == 0) {
     g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
-                "none of the %" G_GSIZE_FORMAT " syscall metadata entries is readable",
-                count);
-    return NULL;
+                "none of the %" G_GSIZE_FORMAT " syscall metadata entries is readable "
+                "(and the run-time array syscalls_metadata is not available)", count);
+    return FALSE;
   }
+  return TRUE;
+}
+
+GHashTable *
+gt_linux_syscall_metadata(GtLinux *lx, GError **error)
+{
+  g_autoptr(GHashTable) table = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) gt_syscall_meta_free);
+  if (from_runtime_array(lx, table) == 0 && !from_section(lx, table, error))
+    return NULL;
   return g_steal_pointer(&table);
 }

@@ -136,6 +136,66 @@ test_metadata(void)
   g_assert_null(g_hash_table_lookup(t, "evil"));
 }
 
+/* A booted kernel: the run-time array syscalls_metadata, indexed by number,
+ * wins over the (freed) section; entry i must describe syscall i. */
+static void
+test_metadata_runtime(void)
+{
+  g_autoptr(FakeGuest) fg = fg_new(4);
+  const char *read_t[] = { "unsigned int", "char *", "size_t" };
+  const char *read_a[] = { "fd", "buf", "count" };
+  const char *one_t[] = { "int" };
+  const char *one_a[] = { "fd" };
+  guint64 m_read = put_meta(fg, "sys_read", 0, 3, read_t, read_a);
+  guint64 m_close = put_meta(fg, "sys_close", 3, 1, one_t, one_a);
+  guint64 m_wrong = put_meta(fg, "sys_wrong", 7, 1, one_t, one_a);   /* at index 5 */
+  guint64 m_seven = put_meta(fg, "sys_seven", 6, 7, NULL, NULL);
+  /* The array: 8 entries, then (past its end) junk that must be ignored. */
+  guint64 array = fg_alloc(fg, 4096);
+  fg_put_u64(fg, array + 0 * 8, m_read);
+  fg_put_u64(fg, array + 3 * 8, m_close);
+  fg_put_u64(fg, array + 5 * 8, m_wrong);
+  fg_put_u64(fg, array + 6 * 8, m_seven);
+  fg_put_u64(fg, array + 7 * 8, UNMAPPED);
+  for (guint i = 8; i < 512; i++)
+    fg_put_u64(fg, array + i * 8, 0x4141414141414141ULL + i);
+  guint64 var = fg_alloc(fg, 8);
+  fg_put_u64(fg, var, array);
+  /* The section holds only garbage, as after free_initmem(). */
+  guint64 section = fg_alloc(fg, 64);
+  memset(fg_ptr(fg, section), 0xcc, 64);
+  g_autofree char *extra = g_strdup_printf("%016" G_GINT64_MODIFIER "x b syscalls_metadata\n",
+                                           var);
+  g_autoptr(GtSymbols) syms = make_syms(FG_KBASE, section, section + 64, extra);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &test_off,
+                                                    &error);
+  g_autoptr(GHashTable) t = gt_linux_syscall_metadata(lx, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_hash_table_size(t), ==, 2);
+  GtSyscallMeta *m = g_hash_table_lookup(t, "close");
+  g_assert_nonnull(m);
+  g_assert_cmpint(m->nr, ==, 3);
+  g_assert_cmpstr(m->arg_names[0], ==, "fd");
+  g_assert_nonnull(g_hash_table_lookup(t, "read"));
+  g_assert_null(g_hash_table_lookup(t, "wrong"));
+
+  /* The array at the very end of mapped memory: read what can be read. */
+  guint64 last = FG_KBASE + fg->ram->len - 16;
+  fg_put_u64(fg, last, m_read);
+  fg_put_u64(fg, last + 8, 0);
+  fg_put_u64(fg, var, last);
+  g_autoptr(GHashTable) t2 = gt_linux_syscall_metadata(lx, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_hash_table_size(t2), ==, 1);
+
+  /* Early boot: the array pointer is still NULL, the section is used (and
+   * here it is garbage, so that fails). */
+  fg_put_u64(fg, var, 0);
+  g_assert_null(gt_linux_syscall_metadata(lx, &error));
+  g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
+}
+
 static void
 test_metadata_errors(void)
 {
@@ -257,6 +317,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/linux/syscalls/metadata", test_metadata);
+  g_test_add_func("/linux/syscalls/metadata-runtime", test_metadata_runtime);
   g_test_add_func("/linux/syscalls/metadata-errors", test_metadata_errors);
   g_test_add_func("/linux/new/profile", test_new_profile);
   g_test_add_func("/linux/new/btf", test_new_btf);
