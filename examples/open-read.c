@@ -75,6 +75,12 @@ main(int argc, char **argv)
   }
   g_unix_signal_add(SIGINT, on_signal, NULL);
   g_unix_signal_add(SIGTERM, on_signal, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!gt_loop_start(loop, &error)) {
+    fprintf(stderr, "open-read: %s\n", error->message);
+    gt_loop_free(loop);
+    return 1;
+  }
   fprintf(stderr, "open-read: tracing %s\n", argv[1]);
   gt_loop_run(loop);
   int status = gt_loop_get_exit_reason(loop) == GT_EXIT_ERROR ? 1 : 0;

@@ -20,7 +20,7 @@ typedef struct {
 
 struct GtEngine {
   GtVmi *vmi;
-  GtLinux *linux;
+  GtLinux *lx;
   GHashTable *meta;             /* name -> GtSyscallMeta* */
   GPtrArray *probes;            /* owns GtProbe */
   GHashTable *by_bp;            /* bp address -> GtProbe* */
@@ -44,7 +44,7 @@ static void
 find_ia32_offsets(GtEngine *e)
 {
   static const char *const names[6] = { "bx", "cx", "dx", "si", "di", "bp" };
-  GtKernelBtf *btf = gt_linux_btf(e->linux);
+  GtKernelBtf *btf = gt_linux_btf(e->lx);
   e->ia32_ok = btf != NULL;
   for (guint i = 0; e->ia32_ok && i < 6; i++)
     e->ia32_ok = gt_kbtf_member_offset(btf, "pt_regs", names[i], &e->ia32_off[i], NULL, NULL);
@@ -65,9 +65,9 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
     return NULL;
   GtEngine *e = g_new0(GtEngine, 1);
   e->vmi = vmi;
-  e->linux = g_steal_pointer(&lx);
+  e->lx = g_steal_pointer(&lx);
   g_autoptr(GError) merr = NULL;
-  e->meta = gt_linux_syscall_metadata(e->linux, &merr);
+  e->meta = gt_linux_syscall_metadata(e->lx, &merr);
   if (!e->meta) {
     g_warning("no syscall metadata from the kernel (%s): arguments are shown unnamed",
               merr->message);
@@ -99,11 +99,11 @@ gt_engine_free(GtEngine *e)
   gt_select_free(e->select);
   if (e->record_destroy)
     e->record_destroy(e->record_data);
-  gt_linux_free(e->linux);
+  gt_linux_free(e->lx);
   g_free(e);
 }
 
-GtLinux *gt_engine_linux(GtEngine *e) { return e->linux; }
+GtLinux *gt_engine_linux(GtEngine *e) { return e->lx; }
 GHashTable *gt_engine_syscall_meta(GtEngine *e) { return e->meta; }
 guint gt_engine_probe_count(GtEngine *e) { return e->probes->len; }
 guint64 gt_engine_stop_count(GtEngine *e) { return e->stops; }
@@ -248,8 +248,8 @@ state_root(GtGuestState *st, gt_pid_t pid)
     return st->regs.r[GT_REG_CR3] & GT_PT_ADDR_MASK;
   guint64 task = 0;
   GtTaskInfo info;
-  if (!gt_linux_find_process(st->engine->linux, pid, &task, NULL) ||
-      !gt_linux_task_info(st->engine->linux, task, &info, NULL) || !info.pgd_pa)
+  if (!gt_linux_find_process(st->engine->lx, pid, &task, NULL) ||
+      !gt_linux_task_info(st->engine->lx, task, &info, NULL) || !info.pgd_pa)
     return 0;
   return info.pgd_pa;
 }
@@ -296,7 +296,7 @@ read_args(GtEngine *e, GtGuestState *st, GError **error)
     return TRUE;
   }
   /* Since Linux 4.17 the handlers take the saved user registers. */
-  const GtLinuxOffsets *o = gt_linux_offsets(e->linux);
+  const GtLinuxOffsets *o = gt_linux_offsets(e->lx);
   guint off64[6] = { o->regs_di, o->regs_si, o->regs_dx, o->regs_r10, o->regs_r8, o->regs_r9 };
   const guint *off = st->probe->abi == GT_ABI_PTREGS_64 ? off64 : e->ia32_off;
   if (st->probe->abi == GT_ABI_PTREGS_32 && !e->ia32_ok) {
@@ -362,8 +362,8 @@ handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **er
   guint64 task_addr = 0;
   guint64 gs = (regs->r[GT_REG_CS] & 3) ? regs->r[GT_REG_KERNEL_GS_BASE]
                                         : regs->r[GT_REG_GS_BASE];
-  if (!gt_linux_current_task(e->linux, gs, &task_addr, error) ||
-      !gt_linux_task_info(e->linux, task_addr, &task, error) ||
+  if (!gt_linux_current_task(e->lx, gs, &task_addr, error) ||
+      !gt_linux_task_info(e->lx, task_addr, &task, error) ||
       !read_args(e, &st, error)) {
     g_prefix_error(error, "at %s on vCPU %u: ", p->name, vcpu);
     return FALSE;
