@@ -51,7 +51,10 @@ gpointer gt_kbtf_handle(GtKernelBtf *btf);
 
 gboolean gt_linux_offsets_from_btf(GtKernelBtf *btf, GtLinuxOffsets *out, GError **error);
 /* A profile file: "struct.member = OFFSET" lines (decimal or 0x hex), '#'
- * comments; every field of GtLinuxOffsets must be given. Errors name the file
- * and line. */
+ * comments, keys named after the kernel's own structs (task_struct.pid,
+ * cred.euid, pt_regs.orig_ax, syscall_metadata.nb_args, ...); every field of
+ * GtLinuxOffsets must be given except pcpu_hot.current_task (only for
+ * kernels 6.2 .. 6.14; G_MAXUINT when absent). Errors name the file and
+ * line. */
 gboolean gt_linux_offsets_from_profile(const char *path, GtLinuxOffsets *out,
                                        GError **error);
