@@ -16,7 +16,7 @@ static const Flag open_flags[] = {
   { GT_O_LARGEFILE, "O_LARGEFILE" },
   /* Multi-bit flags first: append_set consumes bits in table order. */
   F(O_SYNC), F(O_TMPFILE),
-  F(O_WRONLY), F(O_RDWR), F(O_CREAT), F(O_EXCL), F(O_NOCTTY), F(O_TRUNC),
+  F(O_CREAT), F(O_EXCL), F(O_NOCTTY), F(O_TRUNC),
   F(O_APPEND), F(O_NONBLOCK), F(O_DSYNC), F(O_ASYNC), F(O_DIRECT),
   F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME), F(O_CLOEXEC),
   F(O_PATH),
@@ -69,12 +69,13 @@ gt_decode_flags(GtFlagKind kind, guint64 value)
   switch (kind) {
   case GT_FLAGS_OPEN:
     /* The access mode is a two-bit field, not a flag. */
-    if ((value & O_ACCMODE) == O_RDONLY)
-      g_string_append(s, "O_RDONLY");
-    if ((value & O_ACCMODE) == O_ACCMODE) {
-      g_string_append(s, "O_ACCMODE");
-      value &= ~(guint64)O_ACCMODE;
+    switch (value & O_ACCMODE) {
+    case O_RDONLY: g_string_append(s, "O_RDONLY"); break;
+    case O_WRONLY: g_string_append(s, "O_WRONLY"); break;
+    case O_RDWR: g_string_append(s, "O_RDWR"); break;
+    default: g_string_append(s, "O_ACCMODE"); break;
     }
+    value &= ~(guint64)O_ACCMODE;
     append_set(s, open_flags, G_N_ELEMENTS(open_flags), value);
     break;
   case GT_FLAGS_AT:

@@ -1,0 +1,213 @@
+/* Decoders: flags, errno and signal names, quoting, socket addresses, and
+ * the choice of rendering from the kernel's argument names and types. */
+#include "decode/decode.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/un.h>
+
+static void
+check_flags(GtFlagKind kind, guint64 v, const char *want)
+{
+  g_autofree char *s = gt_decode_flags(kind, v);
+  g_assert_cmpstr(s, ==, want);
+}
+
+static void
+test_flags(void)
+{
+  check_flags(GT_FLAGS_OPEN, O_RDONLY, "O_RDONLY");
+  check_flags(GT_FLAGS_OPEN, O_WRONLY | O_CREAT | O_TRUNC, "O_WRONLY|O_CREAT|O_TRUNC");
+  check_flags(GT_FLAGS_OPEN, O_RDONLY | O_CLOEXEC | O_DIRECTORY, "O_RDONLY|O_DIRECTORY|O_CLOEXEC");
+  check_flags(GT_FLAGS_OPEN, O_RDWR | O_SYNC, "O_RDWR|O_SYNC");
+  check_flags(GT_FLAGS_OPEN, O_RDWR | O_TMPFILE, "O_RDWR|O_TMPFILE");
+  check_flags(GT_FLAGS_OPEN, 0100000, "O_RDONLY|O_LARGEFILE");
+  check_flags(GT_FLAGS_OPEN, O_RDONLY | 0x80000000u, "O_RDONLY|0x80000000");
+  check_flags(GT_FLAGS_PROT, 0, "PROT_NONE");
+  check_flags(GT_FLAGS_PROT, 3, "PROT_READ|PROT_WRITE");
+  check_flags(GT_FLAGS_MAP, 0x22, "MAP_PRIVATE|MAP_ANONYMOUS");
+  check_flags(GT_FLAGS_CLONE, 0x01200011, "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+  check_flags(GT_FLAGS_AT, 0x100, "AT_SYMLINK_NOFOLLOW");
+  check_flags(GT_FLAGS_AT, 0, "0");
+}
+
+static void
+test_names(void)
+{
+  g_assert_cmpstr(gt_errno_name(2), ==, "ENOENT");
+  g_assert_cmpstr(gt_errno_text(2), ==, "No such file or directory");
+  g_assert_cmpstr(gt_errno_name(13), ==, "EACCES");
+  g_assert_cmpstr(gt_errno_name(512), ==, "ERESTARTSYS");
+  g_assert_null(gt_errno_name(4000));
+  g_assert_null(gt_errno_name(0));
+  g_assert_cmpstr(gt_signal_name(11), ==, "SIGSEGV");
+  g_assert_cmpstr(gt_signal_name(9), ==, "SIGKILL");
+  g_assert_cmpstr(gt_signal_name(34), ==, "SIGRT_2");
+  g_assert_null(gt_signal_name(0));
+  g_assert_null(gt_signal_name(65));
+}
+
+static void
+test_quote(void)
+{
+  g_autofree char *a = gt_quote_bytes("a\"b\\c\n\x01", 7, 100, FALSE);
+  g_assert_cmpstr(a, ==, "\"a\\\"b\\\\c\\n\\1\"");
+  g_autofree char *b = gt_quote_bytes("abcdef", 6, 3, FALSE);
+  g_assert_cmpstr(b, ==, "\"abc\"...");
+  g_autofree char *c = gt_quote_bytes("ab", 2, 10, TRUE);
+  g_assert_cmpstr(c, ==, "\"ab\"...");
+}
+
+static void
+test_sockaddr(void)
+{
+  struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80) };
+  inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
+  g_autofree char *a = gt_decode_sockaddr((const guint8 *)&in, sizeof in);
+  g_assert_cmpstr(a, ==, "{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"10.1.2.3\")}");
+  struct sockaddr_un un = { .sun_family = AF_UNIX };
+  strcpy(un.sun_path, "/run/x.sock");
+  g_autofree char *u = gt_decode_sockaddr((const guint8 *)&un,
+                                          offsetof(struct sockaddr_un, sun_path) + 12);
+  g_assert_cmpstr(u, ==, "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}");
+  g_autofree char *s = gt_decode_sockaddr((const guint8 *)"x", 1);
+  g_assert_cmpstr(s, ==, "{...}");
+  /* A truncated address of a known family is not read past its length. */
+  g_autofree char *t = gt_decode_sockaddr((const guint8 *)&in, 4);
+  g_assert_cmpstr(t, ==, "{sa_family=2, ...}");
+}
+
+/* A fake caller memory: one string at 0x1000, an argv at 0x2000, a buffer
+ * at 0x3000. Everything else is unreadable. */
+static const char *fake_strings[] = { "/etc/passwd", "ls", "-l", NULL };
+
+static char *
+fake_read_string(void *ctx, guint64 va, gsize max, gboolean *truncated)
+{
+  if (va >= 0x1000 && va < 0x1000 + G_N_ELEMENTS(fake_strings) - 1)
+    return g_strndup(fake_strings[va - 0x1000], max);
+  return NULL;
+}
+
+static gsize
+fake_read_bytes(void *ctx, guint64 va, void *buf, gsize len)
+{
+  guint64 argv[3] = { 0x1001, 0x1002, 0 };
+  if (va >= 0x2000 && va + len <= 0x2000 + sizeof argv) {
+    memcpy(buf, (guint8 *)argv + (va - 0x2000), len);
+    return len;
+  }
+  if (va == 0x3000) {
+    gsize n = MIN(len, 5);
+    memcpy(buf, "hello", n);
+    return n;
+  }
+  return 0;
+}
+
+static GtSyscallMeta *
+meta(const char *name, guint n, const char *const *types, const char *const *names)
+{
+  GtSyscallMeta *m = g_new0(GtSyscallMeta, 1);
+  m->name = g_strdup(name);
+  m->nargs = n;
+  for (guint i = 0; i < n; i++) {
+    m->arg_types[i] = g_strdup(types[i]);
+    m->arg_names[i] = g_strdup(names[i]);
+  }
+  return m;
+}
+
+static void
+test_call_openat(void)
+{
+  const char *types[] = { "int", "const char *", "int", "umode_t" };
+  const char *names[] = { "dfd", "filename", "flags", "mode" };
+  GtSyscallMeta *m = meta("openat", 4, types, names);
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("openat");
+  guint64 raw[6] = { (guint64)-100, 0x1000, O_RDONLY, 0 };
+  gt_decode_call(rec, m, raw, 6, &rd);
+  g_assert_cmpuint(rec->nargs, ==, 4);
+  g_assert_cmpstr(rec->args[0].text, ==, "AT_FDCWD");
+  g_assert_cmpint(rec->args[0].svalue, ==, -100);
+  g_assert_cmpstr(rec->args[1].text, ==, "\"/etc/passwd\"");
+  g_assert_cmpstr(rec->args[1].str, ==, "/etc/passwd");
+  g_assert_cmpstr(rec->args[2].text, ==, "O_RDONLY");
+  g_assert_true(rec->args[3].hidden_in_text);
+  /* An unreadable string renders as its pointer, never as garbage. */
+  g_autoptr(GtRecord) bad = gt_record_new();
+  bad->name = g_strdup("openat");
+  guint64 raw2[6] = { 3, 0xdead0000, O_WRONLY | O_CREAT, 0644 };
+  gt_decode_call(bad, m, raw2, 6, &rd);
+  g_assert_cmpstr(bad->args[0].text, ==, "3");
+  g_assert_cmpstr(bad->args[1].text, ==, "0xdead0000");
+  g_assert_null(bad->args[1].str);
+  g_assert_cmpstr(bad->args[3].text, ==, "0644");
+  g_assert_false(bad->args[3].hidden_in_text);
+  gt_syscall_meta_free(m);
+}
+
+static void
+test_call_execve_write(void)
+{
+  const char *types[] = { "const char *", "const char *const *", "const char *const *" };
+  const char *names[] = { "filename", "argv", "envp" };
+  GtSyscallMeta *m = meta("execve", 3, types, names);
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("execve");
+  guint64 raw[6] = { 0x1000, 0x2000, 0 };
+  gt_decode_call(rec, m, raw, 6, &rd);
+  g_assert_cmpstr(rec->args[1].text, ==, "[\"ls\", \"-l\"]");
+  g_assert_cmpuint(g_strv_length(rec->args[1].strv), ==, 2);
+  g_assert_cmpstr(rec->args[2].text, ==, "NULL");
+  gt_syscall_meta_free(m);
+
+  const char *wtypes[] = { "unsigned int", "const char *", "size_t" };
+  const char *wnames[] = { "fd", "buf", "count" };
+  m = meta("write", 3, wtypes, wnames);
+  g_autoptr(GtRecord) w = gt_record_new();
+  w->name = g_strdup("write");
+  guint64 wraw[6] = { 1, 0x3000, 5 };
+  gt_decode_call(w, m, wraw, 6, &rd);
+  g_assert_cmpstr(w->args[1].text, ==, "\"hello\"");
+  g_assert_cmpstr(w->args[2].text, ==, "5");
+  /* A count larger than what is readable: the pointer, not a short read. */
+  g_autoptr(GtRecord) w2 = gt_record_new();
+  w2->name = g_strdup("write");
+  guint64 wraw2[6] = { 1, 0x3000, 50 };
+  gt_decode_call(w2, m, wraw2, 6, &rd);
+  g_assert_cmpstr(w2->args[1].text, ==, "0x3000");
+  gt_syscall_meta_free(m);
+}
+
+static void
+test_call_no_meta(void)
+{
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("do_exit");
+  guint64 raw[6] = { 11, 0, 0, 0, 0, 0 };
+  gt_decode_call(rec, NULL, raw, 1, &rd);
+  g_assert_cmpuint(rec->nargs, ==, 1);
+  g_assert_cmpstr(rec->args[0].name, ==, "arg0");
+  g_assert_cmpstr(rec->args[0].text, ==, "11");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/decode/flags", test_flags);
+  g_test_add_func("/decode/names", test_names);
+  g_test_add_func("/decode/quote", test_quote);
+  g_test_add_func("/decode/sockaddr", test_sockaddr);
+  g_test_add_func("/decode/call/openat", test_call_openat);
+  g_test_add_func("/decode/call/execve-write", test_call_execve_write);
+  g_test_add_func("/decode/call/no-meta", test_call_no_meta);
+  return g_test_run();
+}
