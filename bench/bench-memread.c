@@ -64,12 +64,23 @@ main(int argc, char **argv)
     pas[i] = t.pa;
   }
 
-  g_autofree guint8 *via_file = g_malloc(BENCH_BYTES);
-  g_autofree guint8 *via_stub = g_malloc(BENCH_BYTES);
-  gint64 t0 = g_get_monotonic_time();
-  for (guint i = 0; i < G_N_ELEMENTS(pas); i++)
-    if (!gt_qemu_ram_read(ram, pas[i], via_file + (gsize)i * PAGE, PAGE, &error))
-      break;
+  /* Touch the destinations first so no run pays for their page faults. */
+  g_autofree guint8 *via_file = g_malloc0(BENCH_BYTES);
+  g_autofree guint8 *via_stub = g_malloc0(BENCH_BYTES);
+  /* The RAM file: the first pass also faults the mapping in; report it
+   * and the best of a few warm passes. */
+  double file_cold_us = 0, file_us = G_MAXDOUBLE;
+  for (guint pass = 0; pass < 6 && !error; pass++) {
+    gint64 t0 = g_get_monotonic_time();
+    for (guint i = 0; i < G_N_ELEMENTS(pas); i++)
+      if (!gt_qemu_ram_read(ram, pas[i], via_file + (gsize)i * PAGE, PAGE, &error))
+        break;
+    double us = MAX((double)(g_get_monotonic_time() - t0), 0.1);
+    if (pass == 0)
+      file_cold_us = us;
+    else
+      file_us = MIN(file_us, us);
+  }
   gint64 t1 = g_get_monotonic_time();
   for (guint i = 0; !error && i < G_N_ELEMENTS(pas); i++)
     if (!d->ops->read_phys(d, pas[i], via_stub + (gsize)i * PAGE, PAGE, &error))
@@ -79,13 +90,14 @@ main(int argc, char **argv)
     fprintf(stderr, "bench-memread: %s\n", error->message);
     return 1;
   }
-  double file_us = MAX((double)(t1 - t0), 1.0), stub_us = (double)(t2 - t1);
+  double stub_us = (double)(t2 - t1);
   gboolean same = memcmp(via_file, via_stub, BENCH_BYTES) == 0;
   printf("kernel va 0x%" G_GINT64_MODIFIER "x, 1 MiB (%u pages)\n", va,
          (guint)G_N_ELEMENTS(pas));
-  printf("ram file : %10.3f ms\n", file_us / 1000.0);
+  printf("ram file : %10.3f ms (first pass, mapping cold: %.3f ms)\n", file_us / 1000.0,
+         file_cold_us / 1000.0);
   printf("gdb stub : %10.3f ms\n", stub_us / 1000.0);
-  printf("ratio    : %10.0fx\n", stub_us / file_us);
+  printf("ratio    : %10.0fx (cold: %.0fx)\n", stub_us / file_us, stub_us / file_cold_us);
   printf("contents : %s\n", same ? "identical" : "DIFFERENT");
   return same ? 0 : 1;
 }
