@@ -1,0 +1,37 @@
+/* Helpers of the end-to-end tests: running guestrace (or another tool)
+ * beside a test guest and comparing what it saw with the workload's log. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "guestkit.h"
+
+/* A tool process (guestrace, the example) attached to a guest. */
+typedef struct {
+  GSubprocess *proc;
+  char *stdout_path;
+  char *stderr_path;
+} E2eTool;
+
+/* Starts argv (NULL-terminated) with stdout and stderr to files in the
+ * guest's directory, and waits until stderr has a line containing `ready`
+ * (e.g. "guestrace: tracing"). Fails the test on timeout or early exit. */
+E2eTool *e2e_tool_start(GkGuest *g, const char *const *argv, const char *ready);
+/* Waits for exit (sending SIGINT first if `interrupt`); returns the exit
+ * status. */
+int e2e_tool_finish(E2eTool *t, gboolean interrupt, int timeout_s);
+char *e2e_tool_stdout(E2eTool *t);
+char *e2e_tool_stderr(E2eTool *t);
+void e2e_tool_free(E2eTool *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(E2eTool, e2e_tool_free)
+
+/* Path of a built program (from the environment meson sets). */
+const char *e2e_guestrace_path(void);
+const char *e2e_example_path(void);
+
+/* Parses one JSON object per line; fails the test on a bad line. */
+GPtrArray *e2e_parse_json_lines(const char *text, const char *prefix);
+/* A per-run random word for file names. */
+char *e2e_random_word(void);
+/* Canonical text of a JSON node (for comparing argument values). */
+char *e2e_json_text(JsonNode *node);
