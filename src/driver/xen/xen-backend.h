@@ -1,0 +1,48 @@
+/* The Xen driver's back end: every call into Xen (libxenctrl, foreign
+ * memory, event channels) behind one table, so that the driver's ring
+ * handling, stop/resume logic and breakpoint patching can be unit-tested
+ * with a fake back end that plays the hypervisor. xen-hw.c is the real one. */
+#pragma once
+
+#include "driver/driver.h"
+
+/* How a breakpoint traps into the monitor. */
+typedef enum {
+  GT_XEN_TRAP_INT3 = 0,   /* int3 byte + software-breakpoint vm_events (default) */
+  GT_XEN_TRAP_CR3,        /* "mov %rax,%cr3; xchg %ax,%ax" + sync CR3-write events */
+} GtXenTrap;
+
+typedef struct {
+  void (*close)(void *be);
+  guint (*vcpu_count)(void *be);
+  /* FALSE when the domain is gone, dying or shut down. */
+  gboolean (*alive)(void *be);
+  gboolean (*pause)(void *be, GError **error);
+  gboolean (*unpause)(void *be, GError **error);
+  gboolean (*vcpu_running)(void *be, guint vcpu, gboolean *running, GError **error);
+  /* Registers of a vCPU that has no vm_event request outstanding. */
+  gboolean (*get_regs)(void *be, guint vcpu, GtRegs *regs, GError **error);
+  gboolean (*set_regs)(void *be, guint vcpu, const GtRegs *regs, GError **error);
+  /* Map one guest frame read-write; NULL with GT_ERROR_MEMORY if no RAM. */
+  void *(*map_frame)(void *be, guint64 gfn, GError **error);
+  void (*unmap_frame)(void *be, void *page);
+  /* Enable the monitor ring and the events of `trap`; returns the ring
+   * page (XEN_PAGE_SIZE bytes), owned by the back end. */
+  void *(*monitor_enable)(void *be, GtXenTrap trap, GError **error);
+  void (*monitor_disable)(void *be);
+  /* Wait up to timeout_ms (-1 forever) for the ring's event channel.
+   * *fired tells whether it fired. */
+  gboolean (*wait_event)(void *be, int timeout_ms, gboolean *fired, GError **error);
+  gboolean (*notify)(void *be, GError **error);
+  int (*event_fd)(void *be);
+  /* Re-inject a #BP the guest raised itself (not one of ours). */
+  gboolean (*inject_bp)(void *be, guint vcpu, guint insn_len, GError **error);
+} GtXenBackendOps;
+
+/* Builds the driver over any back end (xen-driver.c). Takes ownership of
+ * `be`; on return the domain is paused. */
+GtDriver *gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap,
+                            GError **error);
+
+/* The real back end (xen-hw.c): attach to a domain by name or id. */
+void *gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error);

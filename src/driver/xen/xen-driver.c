@@ -1,0 +1,170 @@
+/* The Xen driver: attaches to a domain through a back end (xen-hw.c, or a
+ * fake one in tests), turns the monitor ring on at the first breakpoint,
+ * and detaches cleanly: every patched byte restored, every held vCPU
+ * answered, monitoring disabled, the ring torn down, the domain unpaused.
+ *
+ * Guest spec: xen:DOMAIN[,trap=int3|cr3] (DOMAIN is a name or an id); the
+ * environment variable GT_XEN_TRAP gives the default trap method.
+ *
+ * Hazard: a tracer killed with SIGKILL cannot restore its patched bytes
+ * nor answer the ring. The guest's vCPUs then wait forever on their next
+ * hooked call (the monitor ring stays, nobody reads it), and disabling the
+ * monitor would let them execute int3 / "mov %rax,%cr3" for real, which
+ * kills the guest kernel. There is no safe recovery without the original
+ * bytes: `xl destroy DOMAIN` (or `xl reboot -F DOMAIN`). Stop the tracer
+ * with SIGINT/SIGTERM, never SIGKILL. */
+#include <string.h>
+
+#include "driver/xen/xen-private.h"
+
+static guint
+xen_vcpu_count(GtDriver *d)
+{
+  return ((XenDriver *)d)->nvcpu;
+}
+
+static int
+xen_event_fd(GtDriver *d)
+{
+  XenDriver *x = (XenDriver *)d;
+  return x->be_ops->event_fd(x->be);
+}
+
+static gboolean
+ring_up(XenDriver *x, GError **error)
+{
+  if (x->ring_up)
+    return TRUE;
+  void *page = x->be_ops->monitor_enable(x->be, x->trap, error);
+  if (!page)
+    return FALSE;
+  gt_xen_ring_init(&x->ring, page, XC_PAGE_SIZE, TRUE);
+  x->ring_up = TRUE;
+  return TRUE;
+}
+
+static gboolean
+insert_bp(GtDriver *d, guint64 va, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (!xen_check_stopped(x, "insert a breakpoint", error) || !ring_up(x, error))
+    return FALSE;
+  return xen_insert_bp(d, va, error);
+}
+
+static void
+xen_close(GtDriver *d)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (!x->gone && x->be_ops->alive(x->be)) {
+    g_autoptr(GError) err = NULL;
+    if (x->running && !xen_pause(d, &err))
+      g_warning("xen: cannot pause before detaching: %s", err->message);
+    xen_restore_all_bps(x);
+    xen_release_all(x);
+    if (x->ring_up) {
+      /* Nothing runs while paused; answer what came in meanwhile. */
+      vm_event_request_t req;
+      for (guint n = 0; n < 64 && gt_xen_ring_get(&x->ring, &req); n++) {
+        vm_event_response_t rsp;
+        gt_xen_response(&req, NULL, FALSE, &rsp);
+        gt_xen_ring_put(&x->ring, &rsp, NULL);
+      }
+      gt_xen_ring_push(&x->ring);
+      x->be_ops->notify(x->be, NULL);
+    }
+  }
+  if (x->ring_up)
+    x->be_ops->monitor_disable(x->be);
+  xen_frames_clear(x);
+  if (!x->gone && x->be_ops->alive(x->be) && !x->be_ops->unpause(x->be, NULL))
+    g_warning("xen: cannot unpause the domain");
+  x->be_ops->close(x->be);
+  g_hash_table_unref(x->bps);
+  g_free(x->slots);
+  g_free(x);
+}
+
+static const GtDriverOps xen_ops = {
+  .name = "xen",
+  .close = xen_close,
+  .vcpu_count = xen_vcpu_count,
+  .pause = xen_pause,
+  .resume = xen_resume,
+  .get_regs = xen_get_regs,
+  .set_reg = xen_set_reg,
+  .read_phys = xen_read_phys,
+  .write_phys = xen_write_phys,
+  .insert_bp = insert_bp,
+  .remove_bp = xen_remove_bp,
+  .wait = xen_wait,
+  .event_fd = xen_event_fd,
+};
+
+GtDriver *
+gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError **error)
+{
+  guint n = ops->vcpu_count(be);
+  if (n == 0 || n > XEN_MAX_VCPUS) {
+    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED, "domain has %u vCPUs", n);
+    ops->close(be);
+    return NULL;
+  }
+  if (!ops->pause(be, error)) {
+    ops->close(be);
+    return NULL;
+  }
+  XenDriver *x = g_new0(XenDriver, 1);
+  x->parent.ops = &xen_ops;
+  x->be_ops = ops;
+  x->be = be;
+  x->trap = trap;
+  x->nvcpu = n;
+  x->slots = g_new0(XenSlot, n);
+  x->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+  return &x->parent;
+}
+
+static gboolean
+parse_trap(const char *s, GtXenTrap *trap, GError **error)
+{
+  if (g_str_equal(s, "int3"))
+    *trap = GT_XEN_TRAP_INT3;
+  else if (g_str_equal(s, "cr3"))
+    *trap = GT_XEN_TRAP_CR3;
+  else {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "unknown Xen trap method '%s': expected int3 or cr3", s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+GtDriver *
+gt_xen_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit(spec, ",", 8);
+  GtXenTrap trap = GT_XEN_TRAP_INT3;
+  const char *env = g_getenv("GT_XEN_TRAP");
+  if (env && *env && !parse_trap(env, &trap, error))
+    return NULL;
+  if (!parts[0] || !*parts[0]) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "bad guest 'xen:%s'", spec);
+    return NULL;
+  }
+  for (guint i = 1; parts[i]; i++) {
+    if (g_str_has_prefix(parts[i], "trap=")) {
+      if (!parse_trap(parts[i] + 5, &trap, error))
+        return NULL;
+    } else {
+      g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                  "unknown option '%s' in xen:%s (known: trap=int3|cr3)", parts[i], spec);
+      return NULL;
+    }
+  }
+  const GtXenBackendOps *ops = NULL;
+  void *be = gt_xen_hw_open(parts[0], &ops, error);
+  if (!be)
+    return NULL;
+  return gt_xen_driver_new(ops, be, trap, error);
+}

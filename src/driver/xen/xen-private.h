@@ -1,0 +1,81 @@
+/* The Xen driver's private state, shared by xen-driver.c (open/close and
+ * the ops table), xen-run.c (stops and responses), xen-mem.c (mapped-frame
+ * cache) and xen-bp.c (patched breakpoint bytes). */
+#pragma once
+
+#include "driver/xen/xen-backend.h"
+#include "driver/xen/xen-policy.h"
+#include "driver/xen/xen-ring.h"
+
+#define XEN_MAX_VCPUS 512
+#define XEN_FRAME_CACHE 512   /* mapped guest frames kept at most */
+#define XEN_BP_MAX 5          /* bytes a breakpoint patches at most */
+
+typedef struct {
+  guint64 gfn;
+  guint8 *page;
+  guint64 used;   /* tick of last use, for eviction */
+} XenFrame;
+
+typedef struct {
+  guint64 va;
+  guint64 pa[XEN_BP_MAX];   /* per byte: a patch may cross a page */
+  guint8 orig[XEN_BP_MAX];
+  guint8 len;
+} XenBp;
+
+/* A vCPU held by an unanswered vm_event request. */
+typedef struct {
+  gboolean held;
+  gboolean reported;        /* given to the engine as a stop */
+  gboolean regs_dirty;      /* set_reg changed regs */
+  vm_event_request_t req;
+  GtRegs regs;
+} XenSlot;
+
+typedef struct {
+  GtDriver parent;
+  const GtXenBackendOps *be_ops;
+  void *be;
+  GtXenTrap trap;
+  guint nvcpu;
+  GtXenRing ring;
+  gboolean ring_up;
+  gboolean running;         /* the domain is unpaused by us */
+  gboolean gone;
+  gboolean has_pending;     /* a pause() stop not yet reported */
+  GtStop pending;
+  XenSlot *slots;           /* per vCPU */
+  GHashTable *bps;          /* guint64 va -> XenBp* */
+  guint64 kroot;            /* a CR3 that maps kernel text, 0 = unknown */
+  XenFrame frames[XEN_FRAME_CACHE];
+  guint nframes;
+  guint64 tick;
+  guint64 events;           /* vm_event requests seen */
+} XenDriver;
+
+/* xen-mem.c */
+gboolean xen_read_phys(GtDriver *d, guint64 pa, void *buf, gsize len, GError **error);
+gboolean xen_write_phys(GtDriver *d, guint64 pa, const void *buf, gsize len, GError **error);
+void xen_frames_clear(XenDriver *x);
+/* Read without hiding breakpoint bytes. */
+gboolean xen_read_raw(XenDriver *x, guint64 pa, void *buf, gsize len, GError **error);
+
+/* xen-bp.c */
+gboolean xen_insert_bp(GtDriver *d, guint64 va, GError **error);
+gboolean xen_remove_bp(GtDriver *d, guint64 va, GError **error);
+void xen_restore_all_bps(XenDriver *x);
+gboolean xen_is_bp(void *ctx, guint64 va);
+/* Put the original bytes over [pa, pa+len) in buf (reads hide patches). */
+void xen_hide_bps(XenDriver *x, guint64 pa, guint8 *buf, gsize len);
+
+/* xen-run.c */
+gboolean xen_pause(GtDriver *d, GError **error);
+gboolean xen_resume(GtDriver *d, GError **error);
+gboolean xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
+gboolean xen_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
+gboolean xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
+                     GError **error);
+/* Answer every held vCPU (reported or not) and push: used on close. */
+void xen_release_all(XenDriver *x);
+gboolean xen_check_stopped(XenDriver *x, const char *what, GError **error);

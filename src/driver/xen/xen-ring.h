@@ -1,0 +1,25 @@
+/* The vm_event ring seen from the monitor's side (the back ring): take
+ * requests, put responses. Pure memory operations on the shared page, no
+ * Xen calls, so it runs in tests against a page the test fills as Xen would. */
+#pragma once
+
+#define __XEN_TOOLS__ 1
+#include <glib.h>
+#include <xenctrl.h>
+#include <xen/vm_event.h>
+
+typedef struct {
+  vm_event_back_ring_t back;
+  gsize size;
+} GtXenRing;
+
+/* Attach to a shared ring page of `size` bytes. init_shared resets the
+ * shared indexes (done once after xc_monitor_enable). */
+void gt_xen_ring_init(GtXenRing *r, void *page, gsize size, gboolean init_shared);
+/* Take the next request; FALSE if none (or the producer index is insane,
+ * which is reported once as a warning and treated as empty). */
+gboolean gt_xen_ring_get(GtXenRing *r, vm_event_request_t *req);
+/* Put one response (not yet pushed); FALSE if the ring has no room. */
+gboolean gt_xen_ring_put(GtXenRing *r, const vm_event_response_t *rsp, GError **error);
+/* Publish the responses put so far (the caller then notifies Xen). */
+void gt_xen_ring_push(GtXenRing *r);

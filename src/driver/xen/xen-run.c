@@ -1,0 +1,319 @@
+/* Stops and responses: maps the vm_event ring onto the all-stop model.
+ * Background requests (the guest's own CR3 writes while the CR trap is
+ * armed, foreign events) are answered at once without stopping anything.
+ * A request at one of our breakpoints holds its vCPU (Xen paused it); we
+ * then pause the whole domain and report a stop. Registers of a held vCPU
+ * are the request's, and set_reg edits the response (SET_REGISTERS), so
+ * an entry breakpoint is passed by moving RIP, without single-stepping.
+ * resume() answers the reported requests and unpauses the domain; a held
+ * vCPU not yet reported stays held and is reported by the next wait(). */
+#include <string.h>
+
+#include "driver/xen/xen-private.h"
+
+#define RUNNING_POLL_LIMIT_US (2 * G_USEC_PER_SEC)
+#define ALIVE_CHECK_MS 1000
+
+gboolean
+xen_check_stopped(XenDriver *x, const char *what, GError **error)
+{
+  if (x->gone) {
+    g_set_error(error, GT_ERROR, GT_ERROR_GUEST_GONE, "the domain is gone");
+    return FALSE;
+  }
+  if (x->running) {
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "cannot %s while the domain runs: pause it",
+                what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Xen marks a deferred CR write to be done (or denied) only after it has
+ * put the request on the ring; an answer processed before the vCPU left
+ * the emulation path would be lost. Wait until it is descheduled. */
+static void
+wait_not_running(XenDriver *x, guint vcpu)
+{
+  gint64 end = g_get_monotonic_time() + RUNNING_POLL_LIMIT_US;
+  for (guint spins = 0;; spins++) {
+    gboolean running = FALSE;
+    if (!x->be_ops->vcpu_running(x->be, vcpu, &running, NULL) || !running)
+      return;
+    if (g_get_monotonic_time() > end) {
+      g_warning("xen: vCPU %u still running after 2 s; answering anyway", vcpu);
+      return;
+    }
+    if (spins > 1000)
+      g_usleep(50);
+  }
+}
+
+static gboolean
+answer(XenDriver *x, guint vcpu, GError **error)
+{
+  XenSlot *s = &x->slots[vcpu];
+  struct vm_event_regs_x86 r = s->req.data.regs.x86;
+  gboolean cr_trap = s->req.reason == VM_EVENT_REASON_WRITE_CTRLREG;
+  gboolean set = s->regs_dirty || cr_trap;
+  if (s->regs_dirty)
+    gt_xen_regs_to_event(&s->regs, &r);
+  else if (cr_trap)
+    r.rip += 5;  /* nobody moved it: pass the patch like the NOP it replaced */
+  if (cr_trap)
+    wait_not_running(x, vcpu);
+  vm_event_response_t rsp;
+  gt_xen_response(&s->req, set ? &r : NULL, cr_trap, &rsp);
+  if (!gt_xen_ring_put(&x->ring, &rsp, error))
+    return FALSE;
+  memset(s, 0, sizeof *s);
+  return TRUE;
+}
+
+static gboolean
+notify(XenDriver *x, GError **error)
+{
+  gt_xen_ring_push(&x->ring);
+  return x->be_ops->notify(x->be, error);
+}
+
+/* One request from the ring. *answered counts responses put. */
+static gboolean
+handle_request(XenDriver *x, const vm_event_request_t *req, guint *answered, GError **error)
+{
+  x->events++;
+  GtXenAction act = gt_xen_classify(req, x->trap, xen_is_bp, x);
+  if (act == GT_XEN_ACT_BAD) {
+    g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL,
+                "vm_event request of interface version %#x, expected %#x", req->version,
+                VM_EVENT_INTERFACE_VERSION);
+    return FALSE;
+  }
+  if (req->vcpu_id >= x->nvcpu) {
+    g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL, "vm_event request for vCPU %u of %u",
+                req->vcpu_id, x->nvcpu);
+    return FALSE;
+  }
+  XenSlot *s = &x->slots[req->vcpu_id];
+  if (act == GT_XEN_ACT_STOP && !s->held) {
+    s->held = TRUE;
+    s->reported = FALSE;
+    s->regs_dirty = FALSE;
+    s->req = *req;
+    gt_xen_regs_from_event(&req->data.regs.x86, &s->regs);
+    return TRUE;
+  }
+  if (act == GT_XEN_ACT_STOP)
+    g_warning("xen: second request for held vCPU %u; allowing it", req->vcpu_id);
+  if (act == GT_XEN_ACT_REINJECT) {
+    g_autoptr(GError) err = NULL;
+    if (!x->be_ops->inject_bp(x->be, req->vcpu_id, req->u.software_breakpoint.insn_length,
+                              &err))
+      g_warning("xen: cannot give vCPU %u its own #BP back: %s", req->vcpu_id, err->message);
+  }
+  vm_event_response_t rsp;
+  gt_xen_response(req, NULL, FALSE, &rsp);
+  if (!gt_xen_ring_put(&x->ring, &rsp, error))
+    return FALSE;
+  (*answered)++;
+  return TRUE;
+}
+
+/* Take every request on the ring: answer background ones, hold ours. */
+static gboolean
+drain(XenDriver *x, GError **error)
+{
+  if (!x->ring_up)
+    return TRUE;
+  guint answered = 0;
+  vm_event_request_t req;
+  /* Bounded: the ring holds at most RING_SIZE requests at once. */
+  for (guint n = 0; n < 4 * RING_SIZE(&x->ring.back) && gt_xen_ring_get(&x->ring, &req); n++)
+    if (!handle_request(x, &req, &answered, error))
+      return FALSE;
+  return answered ? notify(x, error) : TRUE;
+}
+
+static int
+unreported(XenDriver *x)
+{
+  for (guint v = 0; v < x->nvcpu; v++)
+    if (x->slots[v].held && !x->slots[v].reported)
+      return (int)v;
+  return -1;
+}
+
+static void
+report(XenDriver *x, guint v, GtStop *stop)
+{
+  x->slots[v].reported = TRUE;
+  stop->kind = GT_STOP_BREAKPOINT;
+  stop->vcpu = v;
+  stop->rip = x->slots[v].regs.r[GT_REG_RIP];
+}
+
+static gboolean
+mark_gone(XenDriver *x, GtStop *stop)
+{
+  x->gone = TRUE;
+  x->running = FALSE;
+  stop->kind = GT_STOP_GONE;
+  return TRUE;
+}
+
+gboolean
+xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  memset(stop, 0, sizeof *stop);
+  if (x->gone)
+    return mark_gone(x, stop);
+  if (!x->running) {
+    int v = unreported(x);
+    if (x->has_pending) {
+      *stop = x->pending;
+      x->has_pending = FALSE;
+    } else if (v >= 0) {
+      report(x, (guint)v, stop);
+    }
+    return TRUE;
+  }
+  gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  for (;;) {
+    if (!drain(x, error))
+      return FALSE;
+    int v = unreported(x);
+    if (v >= 0) {
+      if (!x->be_ops->pause(x->be, error))
+        return FALSE;
+      x->running = FALSE;
+      report(x, (guint)v, stop);
+      return TRUE;
+    }
+    int left = ALIVE_CHECK_MS;
+    if (deadline >= 0) {
+      gint64 now = g_get_monotonic_time();
+      if (now >= deadline)
+        return x->be_ops->alive(x->be) ? TRUE : mark_gone(x, stop);
+      left = (int)MIN((deadline - now + 999) / 1000, ALIVE_CHECK_MS);
+    }
+    gboolean fired = FALSE;
+    if (!x->be_ops->wait_event(x->be, left, &fired, error))
+      return FALSE;
+    if (!fired && !x->be_ops->alive(x->be))
+      return mark_gone(x, stop);
+  }
+}
+
+gboolean
+xen_pause(GtDriver *d, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (!x->running)
+    return TRUE;
+  if (!x->be_ops->pause(x->be, error))
+    return FALSE;
+  x->running = FALSE;
+  if (!drain(x, error))
+    return FALSE;
+  if (unreported(x) < 0) {
+    /* Nothing of ours is held: report the pause itself. */
+    GtRegs regs;
+    memset(&x->pending, 0, sizeof x->pending);
+    x->pending.kind = GT_STOP_PAUSED;
+    if (xen_get_regs(d, 0, &regs, NULL))
+      x->pending.rip = regs.r[GT_REG_RIP];
+    x->has_pending = TRUE;
+  }
+  return TRUE;
+}
+
+gboolean
+xen_resume(GtDriver *d, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (x->running)
+    return TRUE;
+  if (x->gone) {
+    g_set_error(error, GT_ERROR, GT_ERROR_GUEST_GONE, "the domain is gone");
+    return FALSE;
+  }
+  guint answered = 0;
+  for (guint v = 0; v < x->nvcpu; v++) {
+    if (!x->slots[v].held || !x->slots[v].reported)
+      continue;
+    if (!answer(x, v, error))
+      return FALSE;
+    answered++;
+  }
+  if (answered && !notify(x, error))
+    return FALSE;
+  x->has_pending = FALSE;
+  if (!x->be_ops->unpause(x->be, error))
+    return FALSE;
+  x->running = TRUE;
+  return TRUE;
+}
+
+void
+xen_release_all(XenDriver *x)
+{
+  guint answered = 0;
+  for (guint v = 0; x->ring_up && v < x->nvcpu; v++) {
+    g_autoptr(GError) err = NULL;
+    if (!x->slots[v].held)
+      continue;
+    if (answer(x, v, &err))
+      answered++;
+    else
+      g_critical("xen: cannot release vCPU %u: %s", v, err->message);
+  }
+  if (answered)
+    notify(x, NULL);
+}
+
+gboolean
+xen_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (vcpu >= x->nvcpu) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u", vcpu);
+    return FALSE;
+  }
+  if (!xen_check_stopped(x, "read registers", error))
+    return FALSE;
+  if (x->slots[vcpu].held) {
+    *regs = x->slots[vcpu].regs;
+    return TRUE;
+  }
+  return x->be_ops->get_regs(x->be, vcpu, regs, error);
+}
+
+gboolean
+xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (vcpu >= x->nvcpu || (guint)reg >= GT_REG_COUNT) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u or register %u", vcpu,
+                (guint)reg);
+    return FALSE;
+  }
+  if (!xen_check_stopped(x, "write registers", error))
+    return FALSE;
+  XenSlot *s = &x->slots[vcpu];
+  if (s->held) {
+    if (!gt_xen_reg_settable(reg)) {
+      g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+                  "a vm_event response can set only general registers, rflags and rip");
+      return FALSE;
+    }
+    s->regs.r[reg] = value;
+    s->regs_dirty = TRUE;
+    return TRUE;
+  }
+  GtRegs regs;
+  if (!x->be_ops->get_regs(x->be, vcpu, &regs, error))
+    return FALSE;
+  regs.r[reg] = value;
+  return x->be_ops->set_regs(x->be, vcpu, &regs, error);
+}
