@@ -226,6 +226,40 @@ test_notes(void)
     g_test_message("note: %s", *n);
 }
 
+/* The manual's examples as one file, loaded as written. */
+static void
+test_manual_file(void)
+{
+  g_autoptr(GError) e = NULL;
+  g_autoptr(GtConfig) c = gt_config_load(GT_TEST_SRCDIR "/tests/unit/policy/manual.conf", &e);
+  g_assert_no_error(e);
+  g_assert_cmpuint(gt_config_n_filters(c), ==, 6);
+  const char *const *f = gt_config_functions(c);
+  g_assert_true(g_strv_contains(f, "wait4"));
+  g_assert_true(g_strv_contains(f, "clone3"));
+  g_assert_true(g_strv_contains(f, "accept4"));
+  g_assert_true(g_strv_contains(f, "do_exit"));
+  g_assert_cmpuint(g_strv_length((char **)gt_config_process_list_names(c)), ==, 3);
+  /* Every filter's functions are traced: no dead-filter notes. */
+  for (const char *const *n = gt_config_notes(c); *n; n++) {
+    g_test_message("note: %s", *n);
+    g_assert_null(strstr(*n, "no Functions line"));
+  }
+  g_assert_true(gt_config_needs_post(c, "wait4"));
+  g_assert_true(gt_config_needs_post(c, "accept"));
+  g_assert_false(gt_config_needs_post(c, "execve"));
+  g_assert_false(gt_config_needs_post(c, "connect"));
+  Call k;
+  call_init(&k, "execve", "php-cgi", 10, 1);
+  GtVerdict v;
+  g_assert_true(gt_config_match(c, &k.c, &v));
+  g_assert_true(v.abort);
+  g_assert_cmpint(v.retval, ==, -1);
+  g_assert_cmpstr(gt_filter_describe(v.filter), ==,
+                  "Filter function=sys_execve,name=php-cgi,apply=1,retval=-1");
+  g_assert_cmpuint(gt_filter_line(v.filter), ==, 6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,5 +273,6 @@ main(int argc, char **argv)
   g_test_add_func("/policy/config/load", test_load);
   g_test_add_func("/policy/config/needs-post", test_needs_post);
   g_test_add_func("/policy/config/notes", test_notes);
+  g_test_add_func("/policy/config/manual-file", test_manual_file);
   return g_test_run();
 }
