@@ -1,0 +1,40 @@
+/* A fake Xen back end for the driver's unit tests: guest RAM in a buffer
+ * with a 4-level page-table mapping of one kernel text page, vCPU register
+ * files, and the hypervisor's end (the front ring) of a real vm_event ring
+ * page, so tests put requests exactly as Xen does and read the responses
+ * the driver's ring code produced. */
+#pragma once
+
+#include "driver/xen/xen-backend.h"
+#include "driver/xen/xen-ring.h"
+
+#define FAKE_FRAMES 32
+#define FAKE_VCPUS 2
+#define FAKE_CR3 0x1000ULL
+#define FAKE_TEXT_VA 0xffffffff81000000ULL
+#define FAKE_TEXT_PA 0xa000ULL       /* frame 10 */
+#define FAKE_FUNC (FAKE_TEXT_VA + 0x100)    /* starts with the ftrace NOP */
+#define FAKE_PAD (FAKE_TEXT_VA + 0x200)     /* 5 int3 padding bytes */
+#define FAKE_PLAIN (FAKE_TEXT_VA + 0x300)   /* ordinary code */
+
+typedef struct {
+  guint8 *ram;                /* FAKE_FRAMES * 4096 */
+  GtRegs regs[FAKE_VCPUS];
+  void *ring_page;
+  vm_event_front_ring_t front;
+  gboolean monitor_on;
+  GtXenTrap trap;
+  gboolean alive;
+  int paused;                 /* pause depth */
+  guint pauses, unpauses, notifies, injects, running_polls, maps, unmaps;
+  guint running_left;         /* vcpu_running answers TRUE this many times */
+  gboolean closed;
+} FakeXen;
+
+FakeXen *fake_xen_new(void);
+extern const GtXenBackendOps fake_xen_ops;
+/* Put a request on the ring as Xen would (vCPU paused flag set). */
+void fake_xen_push(FakeXen *f, guint32 reason, guint vcpu, guint64 rip, guint32 cr_index);
+/* Take the next response; FALSE if none. */
+gboolean fake_xen_pop(FakeXen *f, vm_event_response_t *rsp);
+void fake_xen_free(FakeXen *f);

@@ -1,0 +1,348 @@
+/* The Xen driver against a fake back end: crafted vm_event requests go
+ * through the real ring code; checks the stops reported, the responses
+ * (flags, registers, DENY), the patched and restored bytes, background
+ * traffic answered without a stop, several held vCPUs, and clean detach. */
+#include <string.h>
+
+#include "driver/xen/xen-policy.h"
+#include "fake-xen.h"
+
+#define PA(va) (FAKE_TEXT_PA + ((va) - FAKE_TEXT_VA))
+
+typedef struct {
+  FakeXen *f;
+  GtDriver *d;
+} Fx;
+
+static void
+fx_setup(Fx *fx, GtXenTrap trap)
+{
+  fx->f = fake_xen_new();
+  g_autoptr(GError) err = NULL;
+  fx->d = gt_xen_driver_new(&fake_xen_ops, fx->f, trap, &err);
+  g_assert_no_error(err);
+  g_assert_nonnull(fx->d);
+  g_assert_cmpint(fx->f->paused, ==, 1);  /* open leaves the domain paused */
+}
+
+static void
+fx_teardown(Fx *fx)
+{
+  gt_driver_close(fx->d);
+  g_assert_true(fx->f->closed);
+  g_assert_false(fx->f->monitor_on);
+  g_assert_cmpint(fx->f->paused, ==, 0);
+  g_assert_cmpuint(fx->f->maps, ==, fx->f->unmaps);
+  fake_xen_free(fx->f);
+}
+
+static void
+wait_stop(GtDriver *d, GtStop *stop)
+{
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->wait(d, 0, stop, &err));
+  g_assert_no_error(err);
+}
+
+static void
+test_int3_entry(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_no_error(err);
+  g_assert_true(fx.f->monitor_on);
+  g_assert_cmpint(fx.f->trap, ==, GT_XEN_TRAP_INT3);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0xcc);
+  /* Reads hide the patch. */
+  guint8 b[5];
+  g_assert_true(d->ops->read_phys(d, PA(FAKE_FUNC), b, 5, &err));
+  g_assert_cmphex(b[0], ==, 0x0f);
+  g_assert_cmphex(b[1], ==, 0x1f);
+
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+
+  /* The guest's own int3 elsewhere: given back, no stop. */
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_PLAIN, 0);
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+  g_assert_cmpuint(fx.f->injects, ==, 1);
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 1);
+  g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED);
+
+  /* Ours: a stop, the domain paused, registers from the request. */
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpuint(stop.vcpu, ==, 0);
+  g_assert_cmphex(stop.rip, ==, FAKE_FUNC);
+  g_assert_cmpint(fx.f->paused, ==, 1);
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  GtRegs regs;
+  g_assert_true(d->ops->get_regs(d, 0, &regs, &err));
+  g_assert_cmphex(regs.r[GT_REG_RIP], ==, FAKE_FUNC);
+  g_assert_cmpuint(regs.r[GT_REG_RAX], ==, 39);
+  g_assert_true(d->ops->set_reg(d, 0, GT_REG_RIP, FAKE_FUNC + 5, &err));
+  g_assert_false(d->ops->set_reg(d, 0, GT_REG_CR3, 0, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_UNSUPPORTED);
+  g_clear_error(&err);
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED | VM_EVENT_FLAG_SET_REGISTERS);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
+  g_assert_cmpuint(rsp.data.regs.x86.rax, ==, 39);
+  g_assert_cmpuint(rsp.reason, ==, VM_EVENT_REASON_SOFTWARE_BREAKPOINT);
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  g_assert_cmpuint(fx.f->running_polls, ==, 0);  /* only the CR trap polls */
+
+  /* remove_bp needs the domain stopped, then restores the byte. */
+  g_assert_false(d->ops->remove_bp(d, FAKE_FUNC, &err));
+  g_clear_error(&err);
+  g_assert_true(d->ops->pause(d, &err));
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_PAUSED);
+  g_assert_true(d->ops->remove_bp(d, FAKE_FUNC, &err));
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0x0f);
+  fx_teardown(&fx);
+}
+
+static void
+test_cr3_trap(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_CR3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_false(d->ops->insert_bp(d, FAKE_PLAIN, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_UNSUPPORTED);
+  g_clear_error(&err);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PLAIN)], ==, 0x48);
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
+  g_assert_false(d->ops->insert_bp(d, FAKE_FUNC + 2, &err));  /* overlaps */
+  g_clear_error(&err);
+  static const guint8 trap[5] = { 0x0f, 0x22, 0xd8, 0x66, 0x90 };
+  g_assert_cmpmem(fx.f->ram + PA(FAKE_FUNC), 5, trap, 5);
+  g_assert_cmpmem(fx.f->ram + PA(FAKE_PAD), 5, trap, 5);
+  g_assert_true(d->ops->resume(d, &err));
+
+  /* A context switch: CR3 write elsewhere, answered at once, unchanged. */
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 0, FAKE_PLAIN, VM_EVENT_X86_CR3);
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 1, FAKE_FUNC, VM_EVENT_X86_CR0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+  vm_event_response_t rsp;
+  for (guint i = 0; i < 2; i++) {
+    g_assert_true(fake_xen_pop(fx.f, &rsp));
+    g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED);
+  }
+
+  /* The hook: DENY + rip moved, after the vCPU stopped running. */
+  fx.f->running_left = 3;
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 1, FAKE_FUNC, VM_EVENT_X86_CR3);
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpuint(stop.vcpu, ==, 1);
+  g_assert_true(d->ops->set_reg(d, 1, GT_REG_RIP, FAKE_FUNC + 5, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED | VM_EVENT_FLAG_DENY |
+                  VM_EVENT_FLAG_SET_REGISTERS);
+  g_assert_cmpuint(rsp.u.write_ctrlreg.index, ==, VM_EVENT_X86_CR3);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
+  g_assert_cmpuint(fx.f->running_left, ==, 0);
+  g_assert_cmpuint(fx.f->running_polls, ==, 4);
+
+  /* The return trap, the engine moving rip elsewhere; and a hook left
+   * alone by the engine passes like the NOP it replaced. */
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 0, FAKE_PAD, VM_EVENT_X86_CR3);
+  wait_stop(d, &stop);
+  g_assert_cmphex(stop.rip, ==, FAKE_PAD);
+  g_assert_true(d->ops->set_reg(d, 0, GT_REG_RIP, 0xffffffff81001234ULL, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, 0xffffffff81001234ULL);
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 0, FAKE_FUNC, VM_EVENT_X86_CR3);
+  wait_stop(d, &stop);
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
+  g_assert_true(rsp.flags & VM_EVENT_FLAG_DENY);
+
+  /* Detach restores both patches. */
+  gt_driver_close(g_steal_pointer(&fx.d));
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0x0f);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC) + 2], ==, 0x44);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PAD)], ==, 0xcc);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PAD) + 1], ==, 0xcc);
+  g_assert_false(fx.f->monitor_on);
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  fake_xen_free(fx.f);
+}
+
+/* Two vCPUs hit breakpoints together: one stop each, in turn; a vCPU not
+ * yet reported stays held across resume. */
+static void
+test_two_held(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpuint(stop.vcpu, ==, 0);
+  g_assert_true(d->ops->set_reg(d, 0, GT_REG_RIP, FAKE_FUNC + 5, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 0);
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpuint(stop.vcpu, ==, 1);
+  /* Quit while vCPU 1 is held: close answers it (rip untouched: the
+   * restored byte runs again). */
+  gt_driver_close(g_steal_pointer(&fx.d));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 1);
+  g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0x0f);
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  fake_xen_free(fx.f);
+}
+
+/* pause() while requests wait on the ring: ours held and reported, the
+ * others answered; registers of a free vCPU come from the back end. */
+static void
+test_pause_drains(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_CPUID, 0, FAKE_PLAIN, 0);
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
+  g_assert_true(d->ops->pause(d, &err));
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpuint(stop.vcpu, ==, 1);
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.reason, ==, VM_EVENT_REASON_CPUID);
+  GtRegs regs;
+  g_assert_true(d->ops->get_regs(d, 0, &regs, &err));
+  g_assert_cmphex(regs.r[GT_REG_RIP], ==, 0x400000);
+  g_assert_true(d->ops->set_reg(d, 0, GT_REG_RAX, 7, &err));
+  g_assert_cmpuint(fx.f->regs[0].r[GT_REG_RAX], ==, 7);
+  fx_teardown(&fx);
+}
+
+static void
+test_bad_requests(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 5, FAKE_FUNC, 0);  /* no vCPU 5 */
+  GtStop stop;
+  g_assert_false(d->ops->wait(d, 0, &stop, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_PROTOCOL);
+  g_clear_error(&err);
+  /* A corrupt producer index is refused, not walked. */
+  fx.f->front.sring->req_prod += 100000;
+  g_test_expect_message("guestrace", G_LOG_LEVEL_WARNING, "*producer index is corrupt*");
+  g_assert_true(d->ops->wait(d, 0, &stop, &err));
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+  g_test_assert_expected_messages();
+  fx.f->front.sring->req_prod -= 100000;
+  /* Memory beyond RAM fails cleanly. */
+  guint8 b[4];
+  g_assert_false(d->ops->read_phys(d, FAKE_FRAMES * 4096ULL - 2, b, 4, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_MEMORY);
+  g_clear_error(&err);
+  /* The domain goes away. */
+  fx.f->alive = FALSE;
+  g_assert_true(d->ops->wait(d, 0, &stop, &err));
+  g_assert_cmpint(stop.kind, ==, GT_STOP_GONE);
+  gt_driver_close(g_steal_pointer(&fx.d));
+  fake_xen_free(fx.f);
+}
+
+static gboolean
+never(void *ctx, guint64 va)
+{
+  return FALSE;
+}
+
+static gboolean
+always(void *ctx, guint64 va)
+{
+  return TRUE;
+}
+
+static void
+test_policy(void)
+{
+  vm_event_request_t req;
+  memset(&req, 0, sizeof req);
+  req.version = VM_EVENT_INTERFACE_VERSION;
+  req.reason = VM_EVENT_REASON_SOFTWARE_BREAKPOINT;
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_INT3, always, NULL), ==, GT_XEN_ACT_STOP);
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_INT3, never, NULL), ==,
+                  GT_XEN_ACT_REINJECT);
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_CR3, always, NULL), ==,
+                  GT_XEN_ACT_REINJECT);
+  req.reason = VM_EVENT_REASON_WRITE_CTRLREG;
+  req.u.write_ctrlreg.index = VM_EVENT_X86_CR3;
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_CR3, always, NULL), ==, GT_XEN_ACT_STOP);
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_INT3, always, NULL), ==,
+                  GT_XEN_ACT_ALLOW);
+  req.version = 6;
+  g_assert_cmpint(gt_xen_classify(&req, GT_XEN_TRAP_CR3, always, NULL), ==, GT_XEN_ACT_BAD);
+  /* Register round trip. */
+  GtRegs r;
+  memset(&r, 0, sizeof r);
+  for (guint i = 0; i <= GT_REG_RFLAGS; i++)
+    r.r[i] = 0x1000 + i;
+  struct vm_event_regs_x86 x;
+  memset(&x, 0, sizeof x);
+  gt_xen_regs_to_event(&r, &x);
+  GtRegs back;
+  gt_xen_regs_from_event(&x, &back);
+  for (guint i = 0; i <= GT_REG_RFLAGS; i++)
+    g_assert_cmphex(back.r[i], ==, 0x1000 + i);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/xen/policy", test_policy);
+  g_test_add_func("/xen/int3-entry", test_int3_entry);
+  g_test_add_func("/xen/cr3-trap", test_cr3_trap);
+  g_test_add_func("/xen/two-held", test_two_held);
+  g_test_add_func("/xen/pause-drains", test_pause_drains);
+  g_test_add_func("/xen/bad-requests", test_bad_requests);
+  return g_test_run();
+}
