@@ -175,7 +175,8 @@ on_stop_ready(gint fd, GIOCondition cond, gpointer data)
       finish(loop, GT_EXIT_GUEST_GONE, NULL);
       return G_SOURCE_CONTINUE;
     }
-    if (!gt_engine_handle_stop(loop->engine, &stop, &error)) {
+    if (!gt_engine_handle_stop(loop->engine, &stop, &error) ||
+        !gt_engine_resume(loop->engine, &error)) {
       finish(loop, GT_EXIT_ERROR, error);
       return G_SOURCE_CONTINUE;
     }

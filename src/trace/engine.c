@@ -396,7 +396,7 @@ handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **er
       rec->ret_ts_ns = gt_now_ns();
       emit(e, rec);
     }
-    return resume(e, error);
+    return TRUE;
   }
 
   gboolean want_ret = !p->noreturn && (p->ret_cb || (rec && e->want_results));
@@ -419,9 +419,7 @@ handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **er
   } else if (rec) {
     emit(e, rec);
   }
-  if (!set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error))
-    return FALSE;
-  return resume(e, error);
+  return set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
 }
 
 static void
@@ -462,7 +460,7 @@ handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **error)
   g_hash_table_steal(e->pending, &slot);
   finish_pending(e, pd, regs, TRUE);
   pending_free(pd);
-  return resume(e, error);
+  return TRUE;
 }
 
 gboolean
@@ -480,7 +478,13 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
   GtProbe *p = g_hash_table_lookup(e->by_bp, &rip);
   if (p)
     return handle_call(e, p, stop->vcpu, &regs, error);
-  /* Not ours (e.g. a pause that raced with a breakpoint): just go on. */
+  /* Not ours (e.g. a pause that raced with a breakpoint): nothing to do. */
+  return TRUE;
+}
+
+gboolean
+gt_engine_resume(GtEngine *e, GError **error)
+{
   return resume(e, error);
 }
 
@@ -516,6 +520,13 @@ gt_engine_stop(GtEngine *e, GError **error)
   GtDriver *d = e->vmi->driver;
   if (!d->ops->pause(d, error))
     return FALSE;
+  /* A breakpoint may have been hit just before the pause: handle it, so a
+   * call reaching its return trap is completed and reported. */
+  GtStop stop;
+  g_autoptr(GError) serr = NULL;
+  if (d->ops->wait(d, 0, &stop, &serr) && stop.kind == GT_STOP_BREAKPOINT &&
+      !gt_engine_handle_stop(e, &stop, &serr))
+    g_warning("while stopping: %s", serr->message);
   gt_mem_invalidate(e->vmi->mem);
   if (e->trampoline)
     unwind_vcpus_at_trap(e);

@@ -36,9 +36,10 @@ void gt_engine_add_comm_filter(GtEngine *e, const char *comm);
 /* Places the breakpoints (guest stopped). On failure nothing is left. */
 gboolean gt_engine_start(GtEngine *e, GError **error);
 gboolean gt_engine_started(GtEngine *e);
-/* Handles one stop and lets the guest run again. FALSE on a fatal error
- * (the guest is then left stopped for gt_engine_stop to clean up). */
+/* Handles one stop; the guest stays stopped until gt_engine_resume(). FALSE
+ * on a fatal error. */
 gboolean gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error);
+gboolean gt_engine_resume(GtEngine *e, GError **error);
 /* Pauses the guest, restores every redirected return, removes every
  * breakpoint and lets the guest run. Pending calls are reported without a
  * result. Idempotent. */
