@@ -1,0 +1,266 @@
+/* Event channels against a scripted in-process transport: in order,
+ * exactly once, spill while down, partial batches, the memory cap, and
+ * persistence across a restart of the sender. */
+#include "output/events/event-channel.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean up;
+  int accept_then_fail;   /* >= 0: accept this many more lines, then go down */
+  gboolean hold;          /* deliver() waits while set (a slow server) */
+  GPtrArray *got;         /* payloads received, in order */
+} Fake;
+
+static guint
+fake_deliver(gpointer impl, char *const *lines, guint n, const gint *cancel)
+{
+  Fake *f = impl;
+  g_mutex_lock(&f->lock);
+  while (f->hold && !g_atomic_int_get(cancel))
+    g_cond_wait_until(&f->cond, &f->lock, g_get_monotonic_time() + 5000);
+  guint done = 0;
+  for (; done < n && f->up; done++) {
+    if (f->accept_then_fail == 0) {
+      f->up = FALSE;
+      break;
+    }
+    if (f->accept_then_fail > 0)
+      f->accept_then_fail--;
+    const char *tab = strchr(lines[done], '\t');
+    g_ptr_array_add(f->got, g_strdup(tab ? tab + 1 : lines[done]));
+  }
+  g_mutex_unlock(&f->lock);
+  return done;
+}
+
+typedef struct {
+  char *dir;
+  char *spool;
+  Fake fake;
+} Fixture;
+
+static void
+setup(Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp("gt-chan-XXXXXX", NULL);
+  f->spool = g_build_filename(f->dir, "spool", NULL);
+  g_mutex_init(&f->fake.lock);
+  g_cond_init(&f->fake.cond);
+  f->fake.up = TRUE;
+  f->fake.accept_then_fail = -1;
+  f->fake.got = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void
+teardown(Fixture *f, gconstpointer data)
+{
+  g_autofree char *tmp = g_strconcat(f->spool, ".tmp", NULL);
+  g_unlink(f->spool);
+  g_unlink(tmp);
+  g_rmdir(f->dir);
+  g_free(f->spool);
+  g_free(f->dir);
+  g_ptr_array_unref(f->fake.got);
+  g_mutex_clear(&f->fake.lock);
+  g_cond_clear(&f->fake.cond);
+}
+
+static GtEventChannel *
+make(Fixture *f, guint cap)
+{
+  GtEventChannelConfig cfg = {
+    .spool_path = f->spool, .queue_cap = cap,
+    .backoff_min_ms = 5, .backoff_max_ms = 50, .spill_interval_ms = 10,
+  };
+  GtEventTransport tr = { .name = "fake", .max_batch = 7, .deliver = fake_deliver,
+                          .impl = &f->fake };
+  g_autoptr(GError) err = NULL;
+  GtEventChannel *c = gt_event_channel_new(&cfg, &tr, &err);
+  g_assert_no_error(err);
+  return c;
+}
+
+static void
+push_range(GtEventChannel *c, guint from, guint to)
+{
+  for (guint i = from; i < to; i++)
+    gt_event_channel_push(c, g_strdup_printf("guestrace.vm.match\tevent %u", i));
+}
+
+static void
+set_up(Fixture *f, gboolean up)
+{
+  g_mutex_lock(&f->fake.lock);
+  f->fake.up = up;
+  g_mutex_unlock(&f->fake.lock);
+}
+
+static void
+expect_range(Fixture *f, guint n)
+{
+  g_mutex_lock(&f->fake.lock);
+  g_assert_cmpuint(f->fake.got->len, ==, n);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *want = g_strdup_printf("event %u", i);
+    g_assert_cmpstr(f->fake.got->pdata[i], ==, want);
+  }
+  g_mutex_unlock(&f->fake.lock);
+}
+
+static void
+wait_spooled(GtEventChannel *c, guint n)
+{
+  GtEventChannelStats st;
+  for (int i = 0; i < 500; i++) {
+    gt_event_channel_get_stats(c, &st);
+    if (st.spooled >= n && st.queued == 0)
+      return;
+    g_usleep(10000);
+  }
+  g_error("only %u of %u events spooled (%u queued)", st.spooled, n, st.queued);
+}
+
+static void
+test_in_order(Fixture *f, gconstpointer data)
+{
+  GtEventChannel *c = make(f, 0);
+  push_range(c, 0, 1000);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 1000);
+  GtEventChannelStats st;
+  gt_event_channel_get_stats(c, &st);
+  g_assert_cmpuint(st.delivered, ==, 1000);
+  g_assert_cmpuint(st.spilled, ==, 0);
+  gt_event_channel_free(c);
+}
+
+static void
+test_down_spills(Fixture *f, gconstpointer data)
+{
+  GtEventChannel *c = make(f, 0);
+  push_range(c, 0, 10);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  set_up(f, FALSE);
+  push_range(c, 10, 60);
+  wait_spooled(c, 50);
+  push_range(c, 60, 100);
+  wait_spooled(c, 90);
+  g_assert_false(gt_event_channel_flush(c, 50));
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(f->spool, &text, NULL, NULL));
+  g_assert_true(g_str_has_prefix(text, "guestrace.vm.match\tevent 10\n"));
+  set_up(f, TRUE);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 100);
+  g_autofree char *after = NULL;
+  g_assert_true(g_file_get_contents(f->spool, &after, NULL, NULL));
+  g_assert_cmpstr(after, ==, "");
+  gt_event_channel_free(c);
+}
+
+static void
+test_partial_batch(Fixture *f, gconstpointer data)
+{
+  GtEventChannel *c = make(f, 0);
+  /* Accept 3 lines of a batch taken from memory, then fail: the rest goes
+   * to the spool ahead of everything newer. */
+  g_mutex_lock(&f->fake.lock);
+  f->fake.accept_then_fail = 3;
+  g_mutex_unlock(&f->fake.lock);
+  push_range(c, 0, 40);
+  wait_spooled(c, 37);
+  push_range(c, 40, 50);
+  wait_spooled(c, 47);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.accept_then_fail = 20;   /* fails again in the middle of the spool */
+  f->fake.up = TRUE;
+  g_mutex_unlock(&f->fake.lock);
+  g_assert_false(gt_event_channel_flush(c, 200));
+  set_up(f, TRUE);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.accept_then_fail = -1;
+  g_mutex_unlock(&f->fake.lock);
+  push_range(c, 50, 60);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 60);
+  gt_event_channel_free(c);
+}
+
+static void
+test_cap(Fixture *f, gconstpointer data)
+{
+  GtEventChannel *c = make(f, 10);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.hold = TRUE;          /* the sender is stuck in a slow request */
+  g_mutex_unlock(&f->fake.lock);
+  push_range(c, 0, 500);
+  GtEventChannelStats st;
+  for (int i = 0; i < 500; i++) {
+    gt_event_channel_get_stats(c, &st);
+    if (st.queued < 10)
+      break;
+    g_usleep(10000);
+  }
+  g_assert_cmpuint(st.queued, <, 10);
+  g_assert_cmpuint(st.spooled, >, 400);
+  g_assert_cmpuint(st.dropped, ==, 0);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.hold = FALSE;
+  g_cond_broadcast(&f->fake.cond);
+  g_mutex_unlock(&f->fake.lock);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 500);
+  gt_event_channel_free(c);
+}
+
+static void
+test_restart(Fixture *f, gconstpointer data)
+{
+  set_up(f, FALSE);
+  GtEventChannel *c = make(f, 0);
+  push_range(c, 0, 20);
+  gt_event_channel_free(c);      /* quit with the server down */
+  set_up(f, TRUE);
+  c = make(f, 0);
+  push_range(c, 20, 25);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 25);
+  gt_event_channel_free(c);
+
+  /* A sender cancelled in the middle of a slow delivery keeps its batch. */
+  g_ptr_array_set_size(f->fake.got, 0);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.hold = TRUE;
+  g_mutex_unlock(&f->fake.lock);
+  c = make(f, 0);
+  push_range(c, 0, 30);
+  g_usleep(20000);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.up = FALSE;           /* the cancelled attempt delivers nothing */
+  g_mutex_unlock(&f->fake.lock);
+  gt_event_channel_free(c);
+  g_mutex_lock(&f->fake.lock);
+  f->fake.hold = FALSE;
+  f->fake.up = TRUE;
+  g_mutex_unlock(&f->fake.lock);
+  c = make(f, 0);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, 30);
+  gt_event_channel_free(c);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add("/events/channel/in-order", Fixture, NULL, setup, test_in_order, teardown);
+  g_test_add("/events/channel/down-spills", Fixture, NULL, setup, test_down_spills, teardown);
+  g_test_add("/events/channel/partial-batch", Fixture, NULL, setup, test_partial_batch, teardown);
+  g_test_add("/events/channel/cap", Fixture, NULL, setup, test_cap, teardown);
+  g_test_add("/events/channel/restart", Fixture, NULL, setup, test_restart, teardown);
+  return g_test_run();
+}
