@@ -30,6 +30,10 @@ typedef struct {
 void gt_decode_call(GtRecord *rec, const GtSyscallMeta *meta, const guint64 raw[6],
                     guint nargs, const GtArgReader *rd);
 
+/* Decodes out-parameters after a successful return (read's data, wait4's
+ * status, pipe's fds, accept's address, stat's fields). */
+void gt_decode_return(GtRecord *rec, const GtArgReader *rd);
+
 /* "ENOENT" for 2, kernel-internal codes too (ERESTARTSYS); NULL if unknown. */
 const char *gt_errno_name(int e);
 /* "No such file or directory"; NULL if unknown. */

@@ -59,6 +59,31 @@ gt_record_format_json(const GtRecord *r)
   for (guint i = 0; i < r->nargs; i++)
     add_arg(b, &r->args[i]);
   json_builder_end_object(b);
+  gboolean any_out = FALSE;
+  for (guint i = 0; i < r->nargs; i++)
+    any_out |= r->args[i].out != NULL;
+  if (any_out) {
+    /* Out-parameters as the kernel wrote them back. */
+    json_builder_set_member_name(b, "out");
+    json_builder_begin_object(b);
+    for (guint i = 0; i < r->nargs; i++) {
+      const GtRecordArg *a = &r->args[i];
+      if (!a->out)
+        continue;
+      json_builder_set_member_name(b, a->name);
+      if (a->out_is_int) {
+        json_builder_add_int_value(b, a->out_int);
+      } else if (a->out_ints) {
+        json_builder_begin_array(b);
+        for (guint k = 0; k < a->out_ints->len; k++)
+          json_builder_add_int_value(b, g_array_index(a->out_ints, gint64, k));
+        json_builder_end_array(b);
+      } else {
+        json_builder_add_string_value(b, a->out_str ? a->out_str : a->out);
+      }
+    }
+    json_builder_end_object(b);
+  }
   json_builder_set_member_name(b, "ret");
   if (r->has_result)
     json_builder_add_int_value(b, r->result);

@@ -45,7 +45,8 @@ gt_record_format_text(const GtRecord *r)
   for (guint i = 0; i < r->nargs; i++) {
     if (r->args[i].hidden_in_text)
       continue;
-    g_string_append_printf(s, "%s%s", first ? "" : ", ", r->args[i].text);
+    const char *t = r->args[i].out ? r->args[i].out : r->args[i].text;
+    g_string_append_printf(s, "%s%s", first ? "" : ", ", t);
     first = FALSE;
   }
   g_string_append_c(s, ')');

@@ -438,6 +438,11 @@ finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolean returned
       pd->rec->has_result = TRUE;
       pd->rec->result = (gint64)regs->r[GT_REG_RAX];
       pd->rec->ret_ts_ns = gt_now_ns();
+      GtGuestState st = {
+        .engine = e, .vmi = e->vmi, .probe = pd->probe, .regs = *regs, .task = &pd->task,
+      };
+      GtArgReader rd = { reader_string, reader_bytes, &st };
+      gt_decode_return(pd->rec, &rd);
     }
     emit(e, pd->rec);
   }

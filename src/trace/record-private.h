@@ -21,6 +21,15 @@ typedef struct {
   gint64 svalue;
   /* Left out of text output (open's mode without O_CREAT, as strace does). */
   gboolean hidden_in_text;
+  /* An out-parameter decoded at the return (read's data, wait4's status,
+   * pipe's descriptors, accept's address, stat's fields): the text form, and
+   * for JSON a string (out_str) or an integer (out_is_int/out_int) or an
+   * array of integers (out_ints). NULL/FALSE when none. */
+  char *out;
+  char *out_str;
+  gboolean out_is_int;
+  gint64 out_int;
+  GArray *out_ints;
 } GtRecordArg;
 
 struct _GtRecord {

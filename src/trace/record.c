@@ -30,6 +30,10 @@ gt_record_free(GtRecord *rec)
     g_free(rec->args[i].text);
     g_free(rec->args[i].str);
     g_strfreev(rec->args[i].strv);
+    g_free(rec->args[i].out);
+    g_free(rec->args[i].out_str);
+    if (rec->args[i].out_ints)
+      g_array_unref(rec->args[i].out_ints);
   }
   g_free(rec->name);
   g_free(rec);

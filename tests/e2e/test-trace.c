@@ -43,59 +43,52 @@ start_guestrace(GkGuest *g, const char *const *extra)
   return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
 }
 
-/* Key of one call for matching: thread, name and the arguments both sides
- * render the same way (numbers and strings; an output buffer the workload
- * logs as a string is a pointer to the tracer at the call, and is left
- * out). */
-static char *
-call_key(JsonObject *wl, JsonObject *tr)
+/* The trace's value of each argument in kernel order: what the kernel
+ * wrote back ("out") when the tracer decoded it at the return, else the
+ * value at the call. */
+static GPtrArray *
+trace_values(JsonObject *tr)
 {
-  GString *k = g_string_new(NULL);
-  g_string_append_printf(k, "%" G_GINT64_FORMAT " %s(", json_object_get_int_member(wl, "tid"),
-                         json_object_get_string_member(wl, "syscall"));
-  JsonArray *wargs = json_object_get_array_member(wl, "args");
-  g_autoptr(GList) tvals = tr ? json_object_get_values(json_object_get_object_member(tr, "args"))
-                              : NULL;
-  for (guint i = 0; i < json_array_get_length(wargs); i++) {
-    JsonNode *w = json_array_get_element(wargs, i);
-    JsonNode *t = g_list_nth_data(tvals, i);
-    gboolean wstr = json_node_get_value_type(w) == G_TYPE_STRING;
-    gboolean tstr = t && JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING;
-    if (tr && wstr && !tstr) {
-      g_string_append(k, "_,");
-      continue;
-    }
-    if (!tr && wstr) {
-      /* Only used when building the workload-side key: keep strings. */
-    }
-    g_autofree char *txt = e2e_json_text(tr ? t : w);
-    g_string_append_printf(k, "%s,", txt);
+  GPtrArray *v = g_ptr_array_new();
+  JsonObject *args = json_object_get_object_member(tr, "args");
+  JsonObject *out = json_object_has_member(tr, "out") ? json_object_get_object_member(tr, "out")
+                                                      : NULL;
+  g_autoptr(GList) names = json_object_get_members(args);
+  for (GList *l = names; l; l = l->next) {
+    const char *n = l->data;
+    g_ptr_array_add(v, out && json_object_has_member(out, n) ? json_object_get_member(out, n)
+                                                             : json_object_get_member(args, n));
   }
-  g_string_append_c(k, ')');
-  return g_string_free(k, FALSE);
+  return v;
 }
 
-/* The workload side of the key, with the same elision as call_key decided
- * from the matching trace record's shape. */
+static gboolean
+is_string(JsonNode *n)
+{
+  return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING;
+}
+
+/* Key of one call for matching: thread, name and the arguments. Where one
+ * side has a string and the other a number (an output buffer the tracer
+ * could not decode, or a pointer the workload logs by content) the argument
+ * is left out of the key on both sides. use_trace picks which side's
+ * values are printed. */
 static char *
-workload_key(JsonObject *wl, JsonObject *tr_shape)
+call_key(JsonObject *wl, JsonObject *tr, gboolean use_trace)
 {
   GString *k = g_string_new(NULL);
   g_string_append_printf(k, "%" G_GINT64_FORMAT " %s(", json_object_get_int_member(wl, "tid"),
                          json_object_get_string_member(wl, "syscall"));
   JsonArray *wargs = json_object_get_array_member(wl, "args");
-  g_autoptr(GList) tvals = tr_shape
-    ? json_object_get_values(json_object_get_object_member(tr_shape, "args")) : NULL;
+  g_autoptr(GPtrArray) tvals = tr ? trace_values(tr) : g_ptr_array_new();
   for (guint i = 0; i < json_array_get_length(wargs); i++) {
     JsonNode *w = json_array_get_element(wargs, i);
-    JsonNode *t = g_list_nth_data(tvals, i);
-    gboolean wstr = json_node_get_value_type(w) == G_TYPE_STRING;
-    gboolean tstr = t && JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING;
-    if (wstr && !tstr) {
+    JsonNode *t = i < tvals->len ? tvals->pdata[i] : NULL;
+    if (tr && is_string(w) != is_string(t)) {
       g_string_append(k, "_,");
       continue;
     }
-    g_autofree char *txt = e2e_json_text(w);
+    g_autofree char *txt = e2e_json_text(use_trace ? t : w);
     g_string_append_printf(k, "%s,", txt);
   }
   g_string_append_c(k, ')');
@@ -127,15 +120,15 @@ compare(GPtrArray *wl, GPtrArray *tr)
       if (json_object_get_int_member(t, "tid") != tid ||
           g_strcmp0(json_object_get_string_member(t, "syscall"), name))
         continue;
-      g_autofree char *tk = call_key(w, t);
-      g_autofree char *wk = workload_key(w, t);
+      g_autofree char *tk = call_key(w, t, TRUE);
+      g_autofree char *wk = call_key(w, t, FALSE);
       if (g_strcmp0(tk, wk))
         continue;
       candidates++;
       if (!hit && !g_hash_table_contains(used, t))
         hit = t;
     }
-    g_autofree char *wk = workload_key(w, NULL);
+    g_autofree char *wk = call_key(w, NULL, FALSE);
     if (!hit) {
       g_test_message("not in the trace (%u candidates, all used): %s", candidates, wk);
       g_test_fail();
