@@ -38,8 +38,12 @@ rm -rf "$ROOT/boot" "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share
 mkdir -p "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/run" "$ROOT/tmp" "$ROOT/var/log" \
   "$ROOT/root/guest" "$ROOT/usr/bin"
 
-# guestrace and every shared library it loads, at the same paths.
-cp "$GT" "$ROOT/usr/bin/guestrace"
+# guestrace and every shared library it loads, at the same paths (a build
+# tree's binary finds libguestrace through an $ORIGIN-relative runpath).
+GT=$(cd "$(dirname "$GT")" && pwd)/$(basename "$GT")
+mkdir -p "$ROOT$(dirname "$GT")"
+cp "$GT" "$ROOT$GT"
+ln -sf "$GT" "$ROOT/usr/bin/guestrace"
 for lib in $(ldd "$GT" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
   mkdir -p "$ROOT$(dirname "$lib")"
   rm -f "$ROOT$lib"

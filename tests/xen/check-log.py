@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Checks the serial log of a nested-Xen test bed run (see dom0-init) and
+prints one TAP line per check plus the measured hook rate.
+Usage: check-log.py LOG"""
+import json
+import re
+import sys
+
+
+def main():
+    text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+    lines = [l.rstrip("\r") for l in text.split("\n")]
+    marks = {}
+    for l in lines:
+        m = re.search(r"GX-([A-Z0-9-]+)(.*?) t=([0-9.]+)$", l)
+        if m:
+            marks[m.group(1)] = (m.group(2).strip(), float(m.group(3)))
+    results = []
+
+    def check(name, ok, detail=""):
+        results.append((name, bool(ok), detail))
+
+    def kv(mark, key):
+        m = re.search(key + r"=(-?\d+)", marks.get(mark, ("", 0))[0])
+        return int(m.group(1)) if m else None
+
+    check("dom0 and toolstack up", "TOOLS-UP" in marks)
+    check("PVH domU up", "DOMU-UP" in marks,
+          "t=%.1fs" % marks["DOMU-UP"][1] if "DOMU-UP" in marks else "")
+    # ps: the process list between the markers
+    ps, inside = [], False
+    for l in lines:
+        if "GX-PS-BEGIN" in l:
+            inside = True
+        elif "GX-PS-END" in l:
+            inside = False
+        elif inside:
+            ps.append(l)
+    check("guestrace ps xen:pvh1", kv("PS-END", "rc") == 0 and any("gtw-loop" in l or " sh" in l for l in ps),
+          "%d lines" % len(ps))
+    for l in ps[:12]:
+        print("#   ps: " + l)
+    # the CR-trap trace
+    recs = []
+    for l in lines:
+        if l.startswith("GX-J "):
+            try:
+                recs.append(json.loads(l[5:]))
+            except ValueError:
+                pass
+    for l in lines:
+        if l.startswith("GX-E "):
+            print("#   stderr: " + l[5:])
+    check("trace xen:pvh1,trap=cr3 exits 0", kv("TRACE-END", "rc") == 0, "%d records" % len(recs))
+    by_pid = {}
+    for r in recs:
+        by_pid.setdefault(r.get("pid"), []).append(r)
+    order = sorted(by_pid, key=lambda p: by_pid[p][0].get("ts_ns", 0))
+    inner = order[1:-1]
+    counts = [len(by_pid[p]) for p in inner]
+    exact = bool(inner) and all(c in (51, 2001) for c in counts)
+    check("every complete gtw-loop run traced exactly (N+1 getppid)", exact and len(inner) >= 2,
+          "per-run counts %s" % counts[:20])
+    good_ret = all(r.get("syscall") == "getppid" and r.get("ret") == r.get("ppid") for r in recs)
+    check("entry and return events: getppid returns the parent pid", recs and good_ret)
+    rates = []
+    for p in inner:
+        rs = by_pid[p]
+        if len(rs) == 2001:
+            dt = (rs[-1]["ts_ns"] - rs[0]["ts_ns"]) / 1e9
+            if dt > 0:
+                rates.append((len(rs) - 1) / dt)
+    if rates:
+        best = max(rates)
+        print("# BENCH xen-cr3-trap: %.0f traced calls/s = %.0f hook events/s (entry + return)"
+              % (best, 2 * best))
+    check("aborted trace (SIGINT) exits cleanly", kv("ABORT-END", "rc") == 0,
+          marks.get("ABORT-END", ("", 0))[0])
+    before, after = kv("ALIVE", "before"), kv("ALIVE", "after")
+    check("guest keeps running after detach", before is not None and after is not None and after > before,
+          "workload runs %s -> %s" % (before, after))
+    check("ps again after detach (monitor ring torn down, bytes restored)",
+          kv("PS2-END", "rc") == 0)
+    check("bed finished", "DONE" in marks,
+          "t=%.1fs" % marks["DONE"][1] if "DONE" in marks else "")
+    print("1..%d" % len(results))
+    failed = 0
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", i, name, (" # " + detail) if detail else ""))
+        failed += not ok
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
