@@ -3,6 +3,8 @@
  * persistence across a restart of the sender. */
 #include "output/events/event-channel.h"
 
+#include "isolate.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -46,7 +48,7 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("gt-chan-XXXXXX", NULL);
+  f->dir = g_strdup(g_getenv("GT_EVENTS_TEST_DIR"));
   f->spool = g_build_filename(f->dir, "spool", NULL);
   g_mutex_init(&f->fake.lock);
   g_cond_init(&f->fake.cond);
@@ -253,14 +255,59 @@ test_restart(Fixture *f, gconstpointer data)
   gt_event_channel_free(c);
 }
 
+static void
+run_test_in_order(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_in_order(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_down_spills(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_down_spills(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_partial_batch(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_partial_batch(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_cap(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_cap(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_restart(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_restart(&f, NULL);
+  teardown(&f, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add("/events/channel/in-order", Fixture, NULL, setup, test_in_order, teardown);
-  g_test_add("/events/channel/down-spills", Fixture, NULL, setup, test_down_spills, teardown);
-  g_test_add("/events/channel/partial-batch", Fixture, NULL, setup, test_partial_batch, teardown);
-  g_test_add("/events/channel/cap", Fixture, NULL, setup, test_cap, teardown);
-  g_test_add("/events/channel/restart", Fixture, NULL, setup, test_restart, teardown);
+  isolate_add("/events/channel/in-order", run_test_in_order);
+  isolate_add("/events/channel/down-spills", run_test_down_spills);
+  isolate_add("/events/channel/partial-batch", run_test_partial_batch);
+  isolate_add("/events/channel/cap", run_test_cap);
+  isolate_add("/events/channel/restart", run_test_restart);
   return g_test_run();
 }

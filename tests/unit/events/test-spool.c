@@ -2,6 +2,8 @@
  * (both ways), recovery of a torn tail, the lock, over-long lines. */
 #include "output/events/event-spool.h"
 
+#include "isolate.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -13,7 +15,7 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("gt-spool-XXXXXX", NULL);
+  f->dir = g_strdup(g_getenv("GT_EVENTS_TEST_DIR"));
   g_assert_nonnull(f->dir);
   f->path = g_build_filename(f->dir, "sub", "events.spool", NULL);
 }
@@ -148,13 +150,49 @@ test_long_line(Fixture *f, gconstpointer data)
   g_assert_cmpuint(gt_spool_pending(sp), ==, 0);
 }
 
+static void
+run_test_basic(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_basic(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_prepend(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_prepend(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_recover(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_recover(&f, NULL);
+  teardown(&f, NULL);
+}
+
+static void
+run_test_long_line(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_long_line(&f, NULL);
+  teardown(&f, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add("/events/spool/basic", Fixture, NULL, setup, test_basic, teardown);
-  g_test_add("/events/spool/prepend", Fixture, NULL, setup, test_prepend, teardown);
-  g_test_add("/events/spool/recover", Fixture, NULL, setup, test_recover, teardown);
-  g_test_add("/events/spool/long-line", Fixture, NULL, setup, test_long_line, teardown);
+  isolate_add("/events/spool/basic", run_test_basic);
+  isolate_add("/events/spool/prepend", run_test_prepend);
+  isolate_add("/events/spool/recover", run_test_recover);
+  isolate_add("/events/spool/long-line", run_test_long_line);
   return g_test_run();
 }
