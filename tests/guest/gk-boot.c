@@ -1,0 +1,255 @@
+/* guestkit: starts QEMU (TCG) on the test image with a per-guest dir, a
+ * /dev/shm RAM file and a free loopback gdb port, waits for GK-READY, and
+ * tears it all down again. */
+#include "gk-private.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GK_BOOT_TIMEOUT_S 90
+#define GK_PORT_TRIES 5
+
+static gint guest_counter;
+
+/* A loopback port nobody listens on right now (QEMU may still lose the
+ * race to another process: the caller retries). */
+static guint pick_free_port(GError **error)
+{
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "socket: %s", g_strerror(errno));
+    return 0;
+  }
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  socklen_t len = sizeof a;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "bind: %s", g_strerror(errno));
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+typedef struct {
+  pid_t parent;
+} ChildSetup;
+
+static void child_setup(gpointer data)
+{
+  ChildSetup *cs = data;
+  /* QEMU dies with the process (well, the thread) that started it. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != cs->parent)
+    _exit(127);
+  /* Own process group: a terminal's Ctrl-C goes to the test (which tears
+   * the guest down), not straight to QEMU. */
+  setpgid(0, 0);
+}
+
+static GPtrArray *qemu_argv(GkGuest *g, const GkOptions *o)
+{
+  guint smp = o->smp ? o->smp : 2, mem = o->mem_mb ? o->mem_mb : 512;
+  const char *img = gk_image_dir();
+  const char *qemu = g_getenv("GK_QEMU");
+  GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+#define ARG(...) g_ptr_array_add(a, g_strdup_printf(__VA_ARGS__))
+  ARG("%s", qemu && *qemu ? qemu : "qemu-system-x86_64");
+  ARG("-accel"); ARG("tcg");
+  ARG("-smp"); ARG("%u", smp);
+  ARG("-m"); ARG("%uM", mem);
+  ARG("-nodefaults"); ARG("-no-user-config"); ARG("-display"); ARG("none");
+  ARG("-object");
+  ARG("memory-backend-file,id=ram,size=%uM,mem-path=%s,share=on", mem, g->mem_path);
+  ARG("-machine"); ARG("pc,memory-backend=ram");
+  ARG("-kernel"); ARG("%s/vmlinuz", img);
+  ARG("-initrd"); ARG("%s/initramfs.cpio.gz", img);
+  ARG("-append");
+  ARG("console=ttyS0 quiet loglevel=1 panic=-1%s%s%s%s", o->nokaslr ? " nokaslr" : "",
+      o->hold ? " gk.hold=1" : "", o->extra_cmdline ? " " : "",
+      o->extra_cmdline ? o->extra_cmdline : "");
+  ARG("-serial"); ARG("file:%s/console.log", g->dir);
+  ARG("-serial"); ARG("file:%s/kallsyms.serial", g->dir);
+  ARG("-chardev"); ARG("socket,id=ctl,path=%s/ctl.sock,server=on,wait=off", g->dir);
+  ARG("-serial"); ARG("chardev:ctl");
+  ARG("-gdb"); ARG("tcp:127.0.0.1:%u", g->port);
+  ARG("-qmp"); ARG("unix:%s/qmp.sock,server=on,wait=off", g->dir);
+  ARG("-no-reboot");
+  ARG("-pidfile"); ARG("%s/qemu.pid", g->dir);
+#undef ARG
+  g_ptr_array_add(a, NULL);
+  return a;
+}
+
+static gboolean spawn_qemu(GkGuest *g, const GkOptions *o, GError **error)
+{
+  g_autofree char *log = g_build_filename(g->dir, "qemu.log", NULL);
+  int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (logfd < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", log, g_strerror(errno));
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) argv = qemu_argv(g, o);
+  ChildSetup cs = { .parent = getpid() };
+  GPid pid = 0;
+  g->t_start = g_get_monotonic_time();
+  g->t_start_wall = g_get_real_time();
+  gboolean ok = g_spawn_async_with_pipes_and_fds(g->dir, (const char *const *)argv->pdata, NULL,
+      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+      child_setup, &cs, -1, logfd, logfd, NULL, NULL, 0, &pid, NULL, NULL, NULL, error);
+  close(logfd);
+  if (!ok)
+    return FALSE;
+  g->qemu_pid = pid;
+  g->exited = FALSE;
+  return TRUE;
+}
+
+static char *qemu_log_text(GkGuest *g)
+{
+  g_autofree char *log = g_build_filename(g->dir, "qemu.log", NULL);
+  char *text = NULL;
+  if (!g_file_get_contents(log, &text, NULL, NULL))
+    return g_strdup("");
+  return g_strstrip(text);
+}
+
+static void kill_qemu(GkGuest *g)
+{
+  if (g->qemu_pid <= 0 || gk_guest_check_exited(g))
+    return;
+  kill(g->qemu_pid, SIGTERM);
+  for (int i = 0; i < 150 && !gk_guest_check_exited(g); i++)   /* 3 s grace */
+    g_usleep(GK_POLL_US);
+  if (!g->exited) {
+    kill(g->qemu_pid, SIGKILL);
+    int st;
+    if (waitpid(g->qemu_pid, &st, 0) == g->qemu_pid) {
+      g->exited = TRUE;
+      g->exit_status = st;
+    }
+  }
+}
+
+gboolean gk_guest_check_exited(GkGuest *g)
+{
+  if (g->exited)
+    return TRUE;
+  int st = 0;
+  pid_t r = waitpid(g->qemu_pid, &st, WNOHANG);
+  if (r == g->qemu_pid || (r < 0 && errno == ECHILD)) {
+    g->exited = TRUE;
+    g->exit_status = st;
+  }
+  return g->exited;
+}
+
+GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
+{
+  static const GkOptions defaults = { 0 };
+  const GkOptions *o = opts ? opts : &defaults;
+  gk_reaper_sweep_stale();
+
+  g_autoptr(GkGuest) g = g_new0(GkGuest, 1);
+  g->slot = -1;
+  g->ctl_fd = -1;
+  g->console_fd = -1;
+  g->hold = o->hold;
+  g->console = g_string_new(NULL);
+  g->boot_s = g->kallsyms_s = -1;
+  int n = g_atomic_int_add(&guest_counter, 1);
+  g->dir = g_strdup_printf("%s/gk-%d-%d", g_get_tmp_dir(), (int)getpid(), n);
+  g->mem_path = g_strdup_printf("/dev/shm/gk-%d-%d-ram", (int)getpid(), n);
+  gk_remove_dir(g->dir);   /* a leftover of an earlier process with our pid */
+  unlink(g->mem_path);
+  if (mkdir(g->dir, 0700) < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "mkdir %s: %s", g->dir,
+                g_strerror(errno));
+    return NULL;
+  }
+
+  for (int attempt = 0;; attempt++) {
+    g->port = pick_free_port(error);
+    if (!g->port)
+      return NULL;
+    g->qemu_pid = 0;
+    if (!spawn_qemu(g, o, error))
+      return NULL;
+    gk_reaper_remove(g->slot);
+    g->slot = gk_reaper_add(g->qemu_pid, g->mem_path, g->dir);
+
+    g_autoptr(GError) err = NULL;
+    if (gk_guest_wait_console(g, "GK-READY", GK_BOOT_TIMEOUT_S, &err)) {
+      g->boot_s = (g_get_monotonic_time() - g->t_start) / 1e6;
+      break;
+    }
+    g_autofree char *log = qemu_log_text(g);
+    gboolean bind_race = g->exited && (strstr(log, "Address already in use") ||
+                                       strstr(log, "available port"));
+    kill_qemu(g);
+    if (bind_race && attempt + 1 < GK_PORT_TRIES) {
+      g_string_truncate(g->console, 0);
+      if (g->console_fd >= 0) {
+        close(g->console_fd);
+        g->console_fd = -1;
+      }
+      continue;
+    }
+    g_autofree char *con = gk_guest_console(g);
+    g_set_error(error, G_IO_ERROR, err->code, "guest did not boot: %s\nqemu: %s\nconsole: %s",
+                err->message, log, con);
+    return NULL;
+  }
+  g->spec = g_strdup_printf("qemu:127.0.0.1:%u", g->port);
+  return g_steal_pointer(&g);
+}
+
+const char *gk_guest_spec(GkGuest *g) { return g->spec; }
+guint gk_guest_gdb_port(GkGuest *g) { return g->port; }
+const char *gk_guest_mem_path(GkGuest *g) { return g->mem_path; }
+const char *gk_guest_dir(GkGuest *g) { return g->dir; }
+pid_t gk_guest_qemu_pid(GkGuest *g) { return g->qemu_pid; }
+double gk_guest_boot_seconds(GkGuest *g) { return g->boot_s; }
+
+gboolean gk_guest_wait_poweroff(GkGuest *g, int timeout_s)
+{
+  gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+  while (!gk_guest_check_exited(g)) {
+    if (g_get_monotonic_time() > end)
+      return FALSE;
+    g_usleep(GK_POLL_US);
+  }
+  return TRUE;
+}
+
+void gk_guest_free(GkGuest *g)
+{
+  if (!g)
+    return;
+  kill_qemu(g);
+  gk_reaper_remove(g->slot);
+  if (g->ctl_fd >= 0)
+    close(g->ctl_fd);
+  if (g->console_fd >= 0)
+    close(g->console_fd);
+  if (g->mem_path)
+    unlink(g->mem_path);
+  if (g->dir)
+    gk_remove_dir(g->dir);
+  g_string_free(g->console, TRUE);
+  g_free(g->dir);
+  g_free(g->mem_path);
+  g_free(g->spec);
+  g_free(g);
+}

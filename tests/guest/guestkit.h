@@ -1,0 +1,65 @@
+/* guestkit: boots the test guest image under QEMU (TCG) for e2e tests, the
+ * demo and benchmarks, and talks to its init (console, control port,
+ * kallsyms dump). Errors are G_IO_ERROR (TIMED_OUT, FAILED...): the kit is
+ * test infrastructure, not part of libguestrace. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct GkGuest GkGuest;
+
+typedef struct {
+  gboolean nokaslr;
+  const char *extra_cmdline;
+  guint smp;      /* 0 -> 2 */
+  guint mem_mb;   /* 0 -> 512 */
+  /* After GK-RUN-END the guest waits for gk_guest_release() before it
+   * powers off (lets a tracer detach from a live guest). */
+  gboolean hold;
+} GkOptions;
+
+/* The image (built by meson into build/tests/guest). */
+const char *gk_image_dir(void);            /* env GT_GUEST_IMAGE_DIR, else the build dir */
+char *gk_image_sysmap_path(void);          /* link-time System.map of the image kernel */
+char *gk_image_kernel_version(void);       /* "6.1.0-56-cloud-amd64 6.1.192-2" */
+
+/* Boots and returns when the guest printed GK-READY (timeout 90 s). */
+GkGuest *gk_guest_boot(const GkOptions *opts, GError **error);
+const char *gk_guest_spec(GkGuest *g);     /* "qemu:127.0.0.1:PORT" (gdb stub) */
+guint gk_guest_gdb_port(GkGuest *g);
+const char *gk_guest_mem_path(GkGuest *g); /* /dev/shm/gk-<pid>-<n>-ram */
+const char *gk_guest_dir(GkGuest *g);      /* console.log, kallsyms.txt, qmp.sock, qemu.log ... */
+pid_t gk_guest_qemu_pid(GkGuest *g);
+double gk_guest_boot_seconds(GkGuest *g);  /* QEMU start to GK-READY */
+
+/* Waits (up to 120 s) until the guest's /proc/kallsyms dump is complete
+ * and returns the path of its text (kallsyms.txt in the guest dir). */
+char *gk_guest_kallsyms_path(GkGuest *g, GError **error);
+double gk_guest_kallsyms_seconds(GkGuest *g); /* QEMU start to dump complete */
+
+/* Sends the one command line (sh syntax, no newline) the guest runs. */
+gboolean gk_guest_run(GkGuest *g, const char *cmdline, GError **error);
+/* With GkOptions.hold: lets the guest power off after GK-RUN-END. */
+gboolean gk_guest_release(GkGuest *g, GError **error);
+
+/* TRUE once needle appears anywhere in the console output. */
+gboolean gk_guest_wait_console(GkGuest *g, const char *needle, int timeout_s, GError **error);
+char *gk_guest_console(GkGuest *g);        /* whole console text so far */
+/* Lines "TAG rest" of the console, as "rest" (TAG: "GTWL" or "GTPS",
+ * with or without the trailing space). Array of char*, owns them. */
+GPtrArray *gk_guest_workload_log(GkGuest *g, const char *prefix);
+/* The N of "GK-RUN-END rc=N", or -1 if not seen yet. */
+int gk_guest_run_rc(GkGuest *g);
+
+/* TRUE if QEMU exited by itself within timeout_s. */
+gboolean gk_guest_wait_poweroff(GkGuest *g, int timeout_s);
+/* Kills QEMU if still running (SIGTERM, then SIGKILL), removes the guest
+ * dir and the RAM file. */
+void gk_guest_free(GkGuest *g);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GkGuest, gk_guest_free)
+
+G_END_DECLS
