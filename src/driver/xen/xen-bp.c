@@ -1,7 +1,12 @@
 /* Breakpoints as bytes patched into guest memory through foreign mappings:
  * an int3 byte (software-breakpoint events), or for the CR trap the 5-byte
  * "mov %rax,%cr3; xchg %ax,%ax" over the 5-byte ftrace NOP at a function
- * entry (or over 5 bytes of int3 padding, for the return trap). The
+ * entry, or its first 3 bytes "mov %rax,%cr3" over int3 padding (the
+ * return trap, which is never reached by control flow). Whatever rax
+ * holds (a return value at the return trap) is harmless: the CPU checks
+ * the intercept before the operand (VMX and SVM alike, and QEMU's SVM),
+ * Xen 4.17 sends the monitor event before it validates the value, and we
+ * always DENY the write at our own addresses. The
  * original bytes are kept and written back on removal and on close.
  *
  * Virtual addresses are translated with the vmi layer's page-table walker
@@ -91,11 +96,6 @@ xen_insert_bp(GtDriver *d, guint64 va, GError **error)
   g_autofree XenBp *b = g_new0(XenBp, 1);
   b->va = va;
   b->len = x->trap == GT_XEN_TRAP_CR3 ? 5 : 1;
-  if (overlaps(x, va, b->len)) {
-    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
-                "breakpoint at 0x%" G_GINT64_MODIFIER "x overlaps another", va);
-    return FALSE;
-  }
   for (guint i = 0; i < b->len; i++) {
     if ((i == 0 || ((va + i) & 0xfff) == 0) && !translate(x, va + i, &b->pa[i], error))
       return FALSE;
@@ -106,15 +106,22 @@ xen_insert_bp(GtDriver *d, guint64 va, GError **error)
   }
   const guint8 *patch = &INT3;
   if (x->trap == GT_XEN_TRAP_CR3) {
-    static const guint8 pad[5] = { 0xcc, 0xcc, 0xcc, 0xcc, 0xcc };
-    if (memcmp(b->orig, FTRACE_NOP, 5) != 0 && memcmp(b->orig, pad, 5) != 0) {
+    static const guint8 pad[3] = { 0xcc, 0xcc, 0xcc };
+    patch = CR3_TRAP;
+    if (memcmp(b->orig, pad, 3) == 0) {
+      b->len = 3;  /* padding never executed: the bare mov %rax,%cr3 fits */
+    } else if (memcmp(b->orig, FTRACE_NOP, 5) != 0) {
       g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                  "the CR trap needs a 5-byte ftrace NOP or 5 int3 padding bytes at 0x%"
+                  "the CR trap needs a 5-byte ftrace NOP or 3 int3 padding bytes at 0x%"
                   G_GINT64_MODIFIER "x (found %02x %02x %02x %02x %02x)", va,
                   b->orig[0], b->orig[1], b->orig[2], b->orig[3], b->orig[4]);
       return FALSE;
     }
-    patch = CR3_TRAP;
+  }
+  if (overlaps(x, va, b->len)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "breakpoint at 0x%" G_GINT64_MODIFIER "x overlaps another", va);
+    return FALSE;
   }
   if (!write_bytes(x, b, patch, error)) {
     write_bytes(x, b, b->orig, NULL);
@@ -152,6 +159,13 @@ xen_restore_all_bps(XenDriver *x)
                  err->message);
     g_hash_table_iter_remove(&it);
   }
+}
+
+guint
+xen_bp_len(XenDriver *x, guint64 va)
+{
+  XenBp *b = g_hash_table_lookup(x->bps, &va);
+  return b ? b->len : 0;
 }
 
 gboolean

@@ -66,6 +66,8 @@ gboolean xen_insert_bp(GtDriver *d, guint64 va, GError **error);
 gboolean xen_remove_bp(GtDriver *d, guint64 va, GError **error);
 void xen_restore_all_bps(XenDriver *x);
 gboolean xen_is_bp(void *ctx, guint64 va);
+/* Bytes patched at va, 0 if none. */
+guint xen_bp_len(XenDriver *x, guint64 va);
 /* Put the original bytes over [pa, pa+len) in buf (reads hide patches). */
 void xen_hide_bps(XenDriver *x, guint64 pa, guint8 *buf, gsize len);
 

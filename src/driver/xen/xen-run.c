@@ -59,7 +59,7 @@ answer(XenDriver *x, guint vcpu, GError **error)
   if (s->regs_dirty)
     gt_xen_regs_to_event(&s->regs, &r);
   else if (cr_trap)
-    r.rip += 5;  /* nobody moved it: pass the patch like the NOP it replaced */
+    r.rip += xen_bp_len(x, r.rip) ? xen_bp_len(x, r.rip) : 5;  /* pass it like a NOP */
   if (cr_trap)
     wait_not_running(x, vcpu);
   vm_event_response_t rsp;
