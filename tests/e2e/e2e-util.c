@@ -132,6 +132,15 @@ e2e_parse_json_lines(const char *text, const char *prefix)
   return out;
 }
 
+GPtrArray *
+e2e_parse_json_lines_array(GPtrArray *lines)
+{
+  g_autoptr(GString) all = g_string_new(NULL);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf(all, "%s\n", (char *)lines->pdata[i]);
+  return e2e_parse_json_lines(all->str, NULL);
+}
+
 char *
 e2e_random_word(void)
 {

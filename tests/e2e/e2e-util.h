@@ -31,6 +31,8 @@ const char *e2e_example_path(void);
 
 /* Parses one JSON object per line; fails the test on a bad line. */
 GPtrArray *e2e_parse_json_lines(const char *text, const char *prefix);
+/* Parses an array of JSON strings (e.g. a workload log) into objects. */
+GPtrArray *e2e_parse_json_lines_array(GPtrArray *lines);
 /* A per-run random word for file names. */
 char *e2e_random_word(void);
 /* Canonical text of a JSON node (for comparing argument values). */

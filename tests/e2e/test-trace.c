@@ -3,7 +3,9 @@
  * of every system call they made, and with strace run inside the guest. */
 #include "e2e-util.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* The system calls the workloads make themselves. */
 static const char *traced =
