@@ -36,7 +36,7 @@ def main():
             inside = False
         elif inside:
             ps.append(l)
-    check("guestrace ps xen:pvh1", kv("PS-END", "rc") == 0 and any("gtw-loop" in l or " sh" in l for l in ps),
+    check("guestrace ps xen:pvh1", kv("PS-END", "rc") == 0 and any(l.endswith(" init") for l in ps) and any("kthreadd" in l for l in ps),
           "%d lines" % len(ps))
     for l in ps[:12]:
         print("#   ps: " + l)
