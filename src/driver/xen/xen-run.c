@@ -179,6 +179,12 @@ xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
     return TRUE;
   }
   gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  /* Consume the event channel's notification before reading the ring:
+   * a caller polling event_fd() would otherwise see it readable forever,
+   * and a request arriving after the drain notifies again. */
+  gboolean fired = FALSE;
+  if (!x->be_ops->wait_event(x->be, 0, &fired, error))
+    return FALSE;
   for (;;) {
     if (!drain(x, error))
       return FALSE;
@@ -197,7 +203,6 @@ xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
         return x->be_ops->alive(x->be) ? TRUE : mark_gone(x, stop);
       left = (int)MIN((deadline - now + 999) / 1000, ALIVE_CHECK_MS);
     }
-    gboolean fired = FALSE;
     if (!x->be_ops->wait_event(x->be, left, &fired, error))
       return FALSE;
     if (!fired && !x->be_ops->alive(x->be))

@@ -67,6 +67,7 @@ fake_xen_push(FakeXen *f, guint32 reason, guint vcpu, guint64 rip, guint32 cr_in
   memcpy(RING_GET_REQUEST(&f->front, f->front.req_prod_pvt), &req, sizeof req);
   f->front.req_prod_pvt++;
   RING_PUSH_REQUESTS(&f->front);
+  f->notified = TRUE;
 }
 
 gboolean
@@ -157,8 +158,9 @@ static void fk_monitor_disable(void *be) { ((FakeXen *)be)->monitor_on = FALSE; 
 static gboolean
 fk_wait_event(void *be, int timeout_ms, gboolean *fired, GError **error)
 {
-  /* The driver drains the ring before waiting: nothing else to signal. */
-  *fired = FALSE;
+  FakeXen *f = be;
+  *fired = f->notified;
+  f->notified = FALSE;
   return TRUE;
 }
 

@@ -29,6 +29,7 @@ typedef struct {
   guint pauses, unpauses, notifies, injects, running_polls, maps, unmaps;
   guint running_left;         /* vcpu_running answers TRUE this many times */
   gboolean closed;
+  gboolean notified;           /* event channel pending, as Xen leaves it */
 } FakeXen;
 
 FakeXen *fake_xen_new(void);

@@ -73,6 +73,7 @@ test_int3_entry(void)
   wait_stop(d, &stop);
   g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
   g_assert_cmpuint(fx.f->injects, ==, 1);
+  g_assert_false(fx.f->notified);  /* a poll(2) on event_fd would not spin */
   vm_event_response_t rsp;
   g_assert_true(fake_xen_pop(fx.f, &rsp));
   g_assert_cmpuint(rsp.vcpu_id, ==, 1);
