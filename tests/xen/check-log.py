@@ -74,6 +74,15 @@ def main():
         best = max(rates)
         print("# BENCH xen-cr3-trap: %.0f traced calls/s = %.0f hook events/s (entry + return)"
               % (best, 2 * best))
+    import base64
+    rec = base64.b64decode("".join(l[5:] for l in lines if l.startswith("GX-R ")) or b"")
+    if rec:
+        out = sys.argv[2] if len(sys.argv) > 2 else sys.argv[1] + ".requests.bin"
+        open(out, "wb").write(rec)
+        print("# recorded %d vm_event requests -> %s" % (len(rec) // 400, out))
+    check("real vm_event requests recorded (version 7, vCPU paused)", len(rec) >= 4000 and
+          all(rec[i:i + 4] == b"\x07\0\0\0" and rec[i + 4] & 1 for i in range(0, len(rec) - 399, 400)),
+          "%d bytes" % len(rec))
     check("aborted trace (SIGINT) exits cleanly", kv("ABORT-END", "rc") == 0,
           marks.get("ABORT-END", ("", 0))[0])
     before, after = kv("ALIVE", "before"), kv("ALIVE", "after")

@@ -4,7 +4,9 @@
  * answered, monitoring disabled, the ring torn down, the domain unpaused.
  *
  * Guest spec: xen:DOMAIN[,trap=int3|cr3] (DOMAIN is a name or an id); the
- * environment variable GT_XEN_TRAP gives the default trap method.
+ * environment variable GT_XEN_TRAP gives the default trap method, and
+ * GT_XEN_RECORD=FILE writes the first vm_event requests, raw, to FILE (the
+ * recordings that tests/unit/xen replays).
  *
  * Hazard: a tracer killed with SIGKILL cannot restore its patched bytes
  * nor answer the ring. The guest's vCPUs then wait forever on their next
@@ -13,6 +15,7 @@
  * kills the guest kernel. There is no safe recovery without the original
  * bytes: `xl destroy DOMAIN` (or `xl reboot -F DOMAIN`). Stop the tracer
  * with SIGINT/SIGTERM, never SIGKILL. */
+#include <errno.h>
 #include <string.h>
 
 #include "driver/xen/xen-private.h"
@@ -80,6 +83,8 @@ xen_close(GtDriver *d)
   if (!x->gone && x->be_ops->alive(x->be) && !x->be_ops->unpause(x->be, NULL))
     g_warning("xen: cannot unpause the domain");
   x->be_ops->close(x->be);
+  if (x->record)
+    fclose(x->record);
   g_hash_table_unref(x->bps);
   g_free(x->slots);
   g_free(x);
@@ -122,6 +127,9 @@ gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError *
   x->nvcpu = n;
   x->slots = g_new0(XenSlot, n);
   x->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+  const char *rec = g_getenv("GT_XEN_RECORD");
+  if (rec && *rec && !(x->record = fopen(rec, "wb")))
+    g_warning("xen: cannot record requests to %s: %s", rec, g_strerror(errno));
   return &x->parent;
 }
 

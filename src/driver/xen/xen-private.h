@@ -3,6 +3,8 @@
  * cache) and xen-bp.c (patched breakpoint bytes). */
 #pragma once
 
+#include <stdio.h>
+
 #include "driver/xen/xen-backend.h"
 #include "driver/xen/xen-policy.h"
 #include "driver/xen/xen-ring.h"
@@ -52,7 +54,11 @@ typedef struct {
   guint nframes;
   guint64 tick;
   guint64 events;           /* vm_event requests seen */
+  FILE *record;             /* GT_XEN_RECORD: raw requests, for replay tests */
+  guint recorded;
 } XenDriver;
+
+#define XEN_RECORD_MAX 256
 
 /* xen-mem.c */
 gboolean xen_read_phys(GtDriver *d, guint64 pa, void *buf, gsize len, GError **error);

@@ -82,6 +82,8 @@ static gboolean
 handle_request(XenDriver *x, const vm_event_request_t *req, guint *answered, GError **error)
 {
   x->events++;
+  if (x->record && x->recorded < XEN_RECORD_MAX && fwrite(req, sizeof *req, 1, x->record) == 1)
+    x->recorded++;
   GtXenAction act = gt_xen_classify(req, x->trap, xen_is_bp, x);
   if (act == GT_XEN_ACT_BAD) {
     g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL,
