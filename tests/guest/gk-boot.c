@@ -212,6 +212,11 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
     return NULL;
   }
   g->spec = g_strdup_printf("qemu:127.0.0.1:%u", g->port);
+  if (!o->no_wait_kallsyms) {
+    g_autofree char *ks = gk_guest_kallsyms_path(g, error);
+    if (!ks)
+      return NULL;
+  }
   return g_steal_pointer(&g);
 }
 

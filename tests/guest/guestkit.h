@@ -19,6 +19,11 @@ typedef struct {
   /* After GK-RUN-END the guest waits for gk_guest_release() before it
    * powers off (lets a tracer detach from a live guest). */
   gboolean hold;
+  /* gk_guest_boot returns at GK-READY, before the kallsyms dump is
+   * complete (by default it also waits for the dump: ~2.5 s more, and a
+   * tracer attached later neither stops the VM mid-dump nor sees the
+   * dump's reads and writes). */
+  gboolean no_wait_kallsyms;
 } GkOptions;
 
 /* The image (built by meson into build/tests/guest). */
@@ -26,7 +31,8 @@ const char *gk_image_dir(void);            /* env GT_GUEST_IMAGE_DIR, else the b
 char *gk_image_sysmap_path(void);          /* link-time System.map of the image kernel */
 char *gk_image_kernel_version(void);       /* "6.1.0-56-cloud-amd64 6.1.192-2" */
 
-/* Boots and returns when the guest printed GK-READY (timeout 90 s). */
+/* Boots and returns when the guest printed GK-READY (timeout 90 s) and,
+ * unless opts->no_wait_kallsyms, its kallsyms dump is complete. */
 GkGuest *gk_guest_boot(const GkOptions *opts, GError **error);
 const char *gk_guest_spec(GkGuest *g);     /* "qemu:127.0.0.1:PORT" (gdb stub) */
 guint gk_guest_gdb_port(GkGuest *g);
