@@ -35,5 +35,5 @@ void gk_console_refresh(GkGuest *g);
 /* Reaps QEMU if it exited; TRUE if it is (now) gone. */
 gboolean gk_guest_check_exited(GkGuest *g);
 
-/* gk-util */
+/* polling period of every wait loop */
 #define GK_POLL_US 20000
