@@ -73,8 +73,8 @@ main(int argc, char **argv)
     gt_loop_free(loop);
     return 1;
   }
-  g_unix_signal_add(SIGINT, on_signal, NULL);
-  g_unix_signal_add(SIGTERM, on_signal, NULL);
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, NULL);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, NULL);
   g_autoptr(GError) error = NULL;
   if (!gt_loop_start(loop, &error)) {
     fprintf(stderr, "open-read: %s\n", error->message);
@@ -86,6 +86,8 @@ main(int argc, char **argv)
   int status = gt_loop_get_exit_reason(loop) == GT_EXIT_ERROR ? 1 : 0;
   if (status)
     fprintf(stderr, "open-read: %s\n", gt_loop_get_error(loop)->message);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
   gt_loop_free(loop);
   return status;
 }

@@ -40,7 +40,7 @@ e2e_tool_start(GkGuest *g, const char *const *argv, const char *ready)
     g_autofree char *err = NULL;
     if (g_file_get_contents(t->stderr_path, &err, NULL, NULL) && strstr(err, ready))
       return t;
-    if (g_subprocess_get_if_exited(t->proc) || (i > 0 && !g_subprocess_get_identifier(t->proc))) {
+    if (!g_subprocess_get_identifier(t->proc)) {
       g_test_message("tool stderr: %s", err ? err : "");
       g_error("tool exited before it was ready");
     }
@@ -50,30 +50,23 @@ e2e_tool_start(GkGuest *g, const char *const *argv, const char *ready)
   return NULL;
 }
 
-static gboolean
-on_timeout(gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 int
 e2e_tool_finish(E2eTool *t, gboolean interrupt, int timeout_s)
 {
   if (interrupt)
     g_subprocess_send_signal(t->proc, SIGINT);
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds((guint)timeout_s, on_timeout, &timed_out);
-  while (!timed_out && g_subprocess_get_identifier(t->proc))
-    g_main_context_iteration(NULL, TRUE);
-  if (timed_out) {
+  /* GSubprocess reaps its child in GLib's worker thread: poll. */
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+  while (g_subprocess_get_identifier(t->proc) && g_get_monotonic_time() < deadline)
+    g_usleep(50 * 1000);
+  if (g_subprocess_get_identifier(t->proc)) {
     g_subprocess_force_exit(t->proc);
     g_subprocess_wait(t->proc, NULL, NULL);
     g_autofree char *err = e2e_tool_stderr(t);
     g_test_message("tool stderr: %s", err);
     g_error("tool did not exit within %d s", timeout_s);
   }
-  g_source_remove(id);
+  g_subprocess_wait(t->proc, NULL, NULL);
   return g_subprocess_get_exit_status(t->proc);
 }
 
