@@ -82,9 +82,10 @@ spill(GtEventChannel *c)
   if (!ok)
     g_message("events (%s): %s", c->tr.name, err->message);
 
+  if (ok)
+    g_queue_clear_full(&stolen, g_free);   /* not under q_lock: push() waits on it */
   g_mutex_lock(&c->q_lock);
   if (ok) {
-    g_queue_clear_full(&stolen, g_free);
     c->st.spilled += n;
   } else {
     /* Back to the head, in order: they are older than anything pushed
