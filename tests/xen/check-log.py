@@ -58,15 +58,19 @@ def main():
     order = sorted(by_pid, key=lambda p: by_pid[p][0].get("ts_ns", 0))
     inner = order[1:-1]
     counts = [len(by_pid[p]) for p in inner]
-    exact = bool(inner) and all(c in (51, 2001) for c in counts)
+    exact = bool(inner) and all(c in (51, 501) for c in counts)
     check("every complete gtw-loop run traced exactly (N+1 getppid)", exact and len(inner) >= 2,
           "per-run counts %s" % counts[:20])
-    good_ret = all(r.get("syscall") == "getppid" and r.get("ret") == r.get("ppid") for r in recs)
+    # the last process may have a call in flight when the trace ends (ret null)
+    last = order[-1] if order else None
+    good_ret = all(r.get("syscall") == "getppid" and
+                   (r.get("ret") == r.get("ppid") or (r.get("ret") is None and r.get("pid") == last))
+                   for r in recs)
     check("entry and return events: getppid returns the parent pid", recs and good_ret)
     rates = []
     for p in inner:
         rs = by_pid[p]
-        if len(rs) == 2001:
+        if len(rs) == 501:
             dt = (rs[-1]["ts_ns"] - rs[0]["ts_ns"]) / 1e9
             if dt > 0:
                 rates.append((len(rs) - 1) / dt)

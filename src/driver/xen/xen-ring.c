@@ -36,6 +36,13 @@ gt_xen_ring_get(GtXenRing *r, vm_event_request_t *req)
 }
 
 gboolean
+gt_xen_ring_pending(GtXenRing *r)
+{
+  RING_IDX prod = __atomic_load_n(&r->back.sring->req_prod, __ATOMIC_ACQUIRE);
+  return prod != r->back.req_cons;
+}
+
+gboolean
 gt_xen_ring_put(GtXenRing *r, const vm_event_response_t *rsp, GError **error)
 {
   /* A response may only take the slot of a request already consumed. */

@@ -19,6 +19,8 @@ void gt_xen_ring_init(GtXenRing *r, void *page, gsize size, gboolean init_shared
 /* Take the next request; FALSE if none (or the producer index is insane,
  * which is reported once as a warning and treated as empty). */
 gboolean gt_xen_ring_get(GtXenRing *r, vm_event_request_t *req);
+/* TRUE if a request waits (nothing is consumed). */
+gboolean gt_xen_ring_pending(GtXenRing *r);
 /* Put one response (not yet pushed); FALSE if the ring has no room. */
 gboolean gt_xen_ring_put(GtXenRing *r, const vm_event_response_t *rsp, GError **error);
 /* Publish the responses put so far (the caller then notifies Xen). */
