@@ -33,4 +33,4 @@ echo "QEMU gdb stub: $1 traced calls/s over $2 calls = $(python3 -c "print('%.0f
 echo "bench-xen: nested Xen, CR trap (about 4 minutes)" >&2
 sh "$SRC/tests/xen/run-nested.sh" "$T/xen" "$B/tools/guestrace/guestrace" "$B/tests/guest" \
   > "$T/xen.out" 2>&1 || true
-grep "BENCH" "$T/xen.out" | sed 's/^# BENCH xen-cr3-trap: /Xen CR trap (nested): /' || echo "Xen: no measurement (see the nested suite)"
+grep "BENCH" "$T/xen.out" | sed "s/^# BENCH xen-cr3-trap/Xen CR trap (nested)/" || echo "Xen: no measurement (see the nested suite)"
