@@ -9,6 +9,7 @@
 #include "driver/driver.h"
 #include "driver/qemu/qemu-ram.h"
 #include "guestkit.h"
+#include "vmi/symbols.h"
 #include "vmi/pagetable.h"
 
 #define KERNEL_HALF G_GUINT64_CONSTANT(0xffff800000000000)
@@ -23,22 +24,22 @@ drv_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
   return d->ops->read_phys(d, pa, buf, len, error);
 }
 
-/* The run-time address of a symbol from the guest's /proc/kallsyms. */
+/* The run-time address of a symbol from the guest's /proc/kallsyms (loaded
+ * once with the symbols layer). */
+static GtSymbols *kallsyms;
+
 static guint64
 kallsyms_lookup(const char *name)
 {
-  g_autoptr(GError) err = NULL;
-  const char *path = gk_guest_kallsyms_path(guest, &err);
-  g_assert_no_error(err);
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (guint i = 0; lines[i]; i++) {
-    g_auto(GStrv) f = g_strsplit_set(lines[i], " \t", 4);
-    if (g_strv_length(f) >= 3 && g_str_equal(f[2], name))
-      return g_ascii_strtoull(f[0], NULL, 16);
+  if (!kallsyms) {
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = gk_guest_kallsyms_path(guest, &err);
+    g_assert_no_error(err);
+    kallsyms = gt_symbols_load(path, &err);
+    g_assert_no_error(err);
   }
-  return 0;
+  guint64 addr = 0;
+  return gt_symbols_lookup(kallsyms, name, &addr) ? addr : 0;
 }
 
 static GtDriver *
@@ -208,14 +209,15 @@ main(int argc, char **argv)
   g_autoptr(GError) err = NULL;
   GkOptions opts = { 0 };
   guest = gk_guest_boot(&opts, &err);
-  if (!guest) {
-    printf("1..0 # SKIP no test guest: %s\n", err->message);
-    return 0;
-  }
+  g_assert_no_error(err);
+  /* Keep the guest making system calls, so breakpoints on the dispatcher
+   * are hit (one command per boot; teardown ends it). */
+  g_assert_true(gk_guest_run(guest, "while :; do sleep 0.1; done", &err));
   g_test_add_func("/e2e/qemu-driver/registers", test_registers);
   g_test_add_func("/e2e/qemu-driver/ram-file-equals-stub", test_ram_file_equals_stub);
   g_test_add_func("/e2e/qemu-driver/breakpoint-resume-close", test_breakpoint_resume_close);
   int rc = g_test_run();
+  gt_symbols_free(kallsyms);
   gk_guest_free(guest);
   return rc;
 }
