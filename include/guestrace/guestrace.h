@@ -584,3 +584,4 @@ GT_API GArray *gt_loop_list_processes(GtLoop *loop, GError **error);
 G_END_DECLS
 
 #include <guestrace/record.h>
+#include <guestrace/policy.h>

@@ -1,25 +1,24 @@
 /* GtLoop: the public event loop. It attaches to the guest, owns the engine,
  * and runs a GLib main loop in which the hypervisor's stops arrive as file
  * descriptor events beside the program's own watches and timeouts. */
-#include <guestrace/guestrace.h>
-#include "vmi/vmi.h"
-#include "trace/engine.h"
+#include "api/loop-private.h"
+#include "policy/enforce.h"
 
 #include <errno.h>
 #include <glib-unix.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-struct _GtLoop {
-  char *guest;
-  GtVmi *vmi;
-  GtEngine *engine;
-  GMainLoop *main;
-  int quit_fd;                /* eventfd: gt_loop_quit is async-signal-safe */
-  volatile gint quit_requested;
-  GtExitReason reason;
-  GError *error;
-};
+void
+gt_loop_replace_sink(GtLoop *loop, GtEventSink *sink)
+{
+  if (loop->sink) {
+    gt_enforcer_set_sink(gt_engine_enforcer(loop->engine), NULL, NULL);
+    gt_event_sink_flush(loop->sink, 3000);
+    gt_event_sink_free(loop->sink);
+  }
+  loop->sink = sink;
+}
 
 static void
 loop_warn(GError *error)
@@ -259,6 +258,7 @@ gt_loop_free(GtLoop *loop)
     return;
   if (loop->reason != GT_EXIT_GUEST_GONE)
     gt_engine_stop(loop->engine, NULL);
+  gt_loop_replace_sink(loop, NULL);   /* delivers what is queued, or spools it */
   gt_engine_free(loop->engine);
   gt_vmi_close(loop->vmi);
   close(loop->quit_fd);

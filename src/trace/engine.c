@@ -1,44 +1,10 @@
-/* The tracing engine: what happens at each stop. See engine.h for the
- * method; this file is the decision point of every call and return. */
-#include "trace/engine.h"
+/* The tracing engine: probes, breakpoints, starting, stopping and
+ * reloading. See engine.h for the method; what happens at each call is in
+ * calls.c. */
+#include "trace/engine-private.h"
 #include "trace/trampoline.h"
-#include "trace/record-private.h"
-#include "decode/decode.h"
-#include "policy/select.h"
 
 #include <string.h>
-
-typedef struct {
-  guint64 slot;          /* kernel stack address of the return address */
-  guint64 orig_ret;      /* the real return address */
-  GtProbe *probe;
-  GtTaskInfo task;
-  guint vcpu;
-  void *cb_data;         /* what the GtSyscallFunc returned */
-  GtRecord *rec;         /* the record being built, or NULL */
-} GtPending;
-
-struct GtEngine {
-  GtVmi *vmi;
-  GtLinux *lx;
-  GHashTable *meta;             /* name -> GtSyscallMeta* */
-  GPtrArray *probes;            /* owns GtProbe */
-  GHashTable *by_bp;            /* bp address -> GtProbe* */
-  GHashTable *by_name;          /* name -> GtProbe* */
-  GHashTable *pending;          /* slot -> GtPending* */
-  GArray *inserted;             /* breakpoint addresses in the guest */
-  guint64 trampoline;
-  gboolean started;
-  guint64 stops;
-  gboolean want_results;
-  GtSelect *select;
-  GtRecordFunc record_cb;
-  gpointer record_data;
-  GDestroyNotify record_destroy;
-  /* pt_regs offsets of the 32-bit syscall arguments (bx, cx, dx, si, di, bp). */
-  guint ia32_off[6];
-  gboolean ia32_ok;
-};
 
 static void
 find_ia32_offsets(GtEngine *e)
@@ -48,13 +14,6 @@ find_ia32_offsets(GtEngine *e)
   e->ia32_ok = btf != NULL;
   for (guint i = 0; e->ia32_ok && i < 6; i++)
     e->ia32_ok = gt_kbtf_member_offset(btf, "pt_regs", names[i], &e->ia32_off[i], NULL, NULL);
-}
-
-static void
-pending_free(GtPending *p)
-{
-  gt_record_free(p->rec);
-  g_free(p);
 }
 
 GtEngine *
@@ -75,12 +34,13 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
   }
   e->probes = g_ptr_array_new_with_free_func((GDestroyNotify)gt_probe_free);
   e->by_bp = g_hash_table_new(g_int64_hash, g_int64_equal);
-  e->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  e->retired = g_ptr_array_new_with_free_func((GDestroyNotify)gt_probe_free);
   e->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                     (GDestroyNotify)pending_free);
+                                     (GDestroyNotify)gt_pending_free);
   e->inserted = g_array_new(FALSE, FALSE, sizeof(guint64));
   e->want_results = TRUE;
   e->select = gt_select_new();
+  e->enforcer = gt_enforcer_new();
   find_ia32_offsets(e);
   return e;
 }
@@ -92,8 +52,9 @@ gt_engine_free(GtEngine *e)
     return;
   g_hash_table_destroy(e->pending);
   g_hash_table_destroy(e->by_bp);
-  g_hash_table_destroy(e->by_name);
   g_ptr_array_free(e->probes, TRUE);
+  g_ptr_array_free(e->retired, TRUE);
+  gt_enforcer_free(e->enforcer);
   g_array_free(e->inserted, TRUE);
   g_hash_table_destroy(e->meta);
   gt_select_free(e->select);
@@ -140,7 +101,6 @@ gt_engine_add(GtEngine *e, const char *name, GtSyscallFunc call_cb, GtSysretFunc
     existing = g_steal_pointer(&p);
     g_ptr_array_add(e->probes, existing);
     g_hash_table_insert(e->by_bp, &existing->bp, existing);
-    g_hash_table_insert(e->by_name, existing->name, existing);
   }
   if (call_cb || ret_cb) {
     existing->call_cb = call_cb;
@@ -148,8 +108,11 @@ gt_engine_add(GtEngine *e, const char *name, GtSyscallFunc call_cb, GtSysretFunc
     existing->user_data = user_data;
   }
   existing->record |= record;
+  existing->base = TRUE;
   return TRUE;
 }
+
+GtEnforcer *gt_engine_enforcer(GtEngine *e) { return e->enforcer; }
 
 gboolean
 gt_engine_add_all_syscalls(GtEngine *e, GError **error)
@@ -183,7 +146,9 @@ gt_engine_add_all_syscalls(GtEngine *e, GError **error)
 static gboolean
 needs_return(GtEngine *e, const GtProbe *p)
 {
-  return !p->noreturn && (p->ret_cb || (p->record && e->want_results && e->record_cb));
+  return !p->noreturn &&
+         (p->ret_cb || (p->record && e->want_results && e->record_cb) ||
+          (p->record && gt_enforcer_needs_return(e->enforcer, p->name)));
 }
 
 static void
@@ -197,6 +162,7 @@ remove_all_breakpoints(GtEngine *e)
       g_warning("cannot remove breakpoint at %#" G_GINT64_MODIFIER "x: %s", a, err->message);
   }
   g_array_set_size(e->inserted, 0);
+  e->trampoline_in = FALSE;
 }
 
 static gboolean
@@ -231,240 +197,14 @@ gt_engine_start(GtEngine *e, GError **error)
       return FALSE;
     }
   }
-  if (any_return && !insert_bp(e, e->trampoline, error)) {
-    remove_all_breakpoints(e);
-    return FALSE;
+  if (any_return) {
+    if (!insert_bp(e, e->trampoline, error)) {
+      remove_all_breakpoints(e);
+      return FALSE;
+    }
+    e->trampoline_in = TRUE;
   }
   e->started = TRUE;
-  return TRUE;
-}
-
-/* ---- reading the caller's memory ---------------------------------------- */
-
-static guint64
-state_root(GtGuestState *st, gt_pid_t pid)
-{
-  if (pid == 0 || (st->task && pid == st->task->pid))
-    return st->regs.r[GT_REG_CR3] & GT_PT_ADDR_MASK;
-  guint64 task = 0;
-  GtTaskInfo info;
-  if (!gt_linux_find_process(st->engine->lx, pid, &task, NULL) ||
-      !gt_linux_task_info(st->engine->lx, task, &info, NULL) || !info.pgd_pa)
-    return 0;
-  return info.pgd_pa;
-}
-
-gsize
-gt_state_read(GtGuestState *st, guint64 va, gt_pid_t pid, void *buf, gsize len)
-{
-  guint64 root = state_root(st, pid);
-  return root ? gt_mem_read_partial(st->vmi->mem, root, va, buf, len) : 0;
-}
-
-char *
-gt_state_read_string(GtGuestState *st, guint64 va, gt_pid_t pid, gsize max,
-                     gboolean *truncated)
-{
-  guint64 root = state_root(st, pid);
-  return root ? gt_mem_read_string(st->vmi->mem, root, va, max, truncated, NULL) : NULL;
-}
-
-static char *
-reader_string(void *ctx, guint64 va, gsize max, gboolean *truncated)
-{
-  return gt_state_read_string(ctx, va, 0, max, truncated);
-}
-
-static gsize
-reader_bytes(void *ctx, guint64 va, void *buf, gsize len)
-{
-  return gt_state_read(ctx, va, 0, buf, len);
-}
-
-/* ---- calls and returns --------------------------------------------------- */
-
-static gboolean
-read_args(GtEngine *e, GtGuestState *st, GError **error)
-{
-  const GtRegs *r = &st->regs;
-  if (st->probe->abi == GT_ABI_REGS) {
-    static const gt_reg_name_t order[6] = {
-      GT_REG_RDI, GT_REG_RSI, GT_REG_RDX, GT_REG_RCX, GT_REG_R8, GT_REG_R9,
-    };
-    for (guint i = 0; i < 6; i++)
-      st->args[i] = r->r[order[i]];
-    return TRUE;
-  }
-  /* Since Linux 4.17 the handlers take the saved user registers. */
-  const GtLinuxOffsets *o = gt_linux_offsets(e->lx);
-  guint off64[6] = { o->regs_di, o->regs_si, o->regs_dx, o->regs_r10, o->regs_r8, o->regs_r9 };
-  const guint *off = st->probe->abi == GT_ABI_PTREGS_64 ? off64 : e->ia32_off;
-  if (st->probe->abi == GT_ABI_PTREGS_32 && !e->ia32_ok) {
-    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                "no pt_regs layout for 32-bit system call arguments");
-    return FALSE;
-  }
-  guint64 regs_ptr = r->r[GT_REG_RDI];
-  for (guint i = 0; i < 6; i++)
-    if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, regs_ptr + off[i], &st->args[i], error))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-emit(GtEngine *e, GtRecord *rec)
-{
-  if (e->record_cb)
-    e->record_cb(rec, e->record_data);
-}
-
-static GtRecord *
-build_record(GtEngine *e, GtGuestState *st, const GtTaskInfo *t)
-{
-  GtRecord *rec = gt_record_new();
-  rec->ts_ns = gt_now_ns();
-  rec->vcpu = st->event.vcpu;
-  rec->pid = t->pid;
-  rec->tid = t->tid;
-  rec->ppid = t->ppid;
-  rec->uid = t->uid;
-  rec->gid = t->gid;
-  g_strlcpy(rec->comm, t->comm, sizeof rec->comm);
-  rec->name = g_strdup(st->probe->name);
-  rec->nr = st->probe->nr;
-  GtArgReader rd = { reader_string, reader_bytes, st };
-  gt_decode_call(rec, st->probe->meta, st->args, GT_MAX_ARGS, &rd);
-  return rec;
-}
-
-static gboolean
-set_reg(GtEngine *e, guint vcpu, gt_reg_name_t reg, guint64 v, GError **error)
-{
-  GtDriver *d = e->vmi->driver;
-  return d->ops->set_reg(d, vcpu, reg, v, error);
-}
-
-static gboolean
-resume(GtEngine *e, GError **error)
-{
-  GtDriver *d = e->vmi->driver;
-  return d->ops->resume(d, error);
-}
-
-static gboolean
-handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **error)
-{
-  GtGuestState st = {
-    .engine = e, .vmi = e->vmi, .probe = p, .regs = *regs,
-    .event = { GT_EVENT_CALL, p->func, vcpu },
-  };
-  GtTaskInfo task = { 0 };
-  guint64 task_addr = 0;
-  guint64 gs = (regs->r[GT_REG_CS] & 3) ? regs->r[GT_REG_KERNEL_GS_BASE]
-                                        : regs->r[GT_REG_GS_BASE];
-  if (!gt_linux_current_task(e->lx, gs, &task_addr, error) ||
-      !gt_linux_task_info(e->lx, task_addr, &task, error) ||
-      !read_args(e, &st, error)) {
-    g_prefix_error(error, "at %s on vCPU %u: ", p->name, vcpu);
-    return FALSE;
-  }
-  st.task = &task;
-
-  void *cb_data = p->call_cb ? p->call_cb(&st, task.pid, task.tid, p->user_data) : NULL;
-  gboolean selected = p->record && e->record_cb && gt_select_match(e->select, &task);
-  g_autoptr(GtRecord) rec = selected ? build_record(e, &st, &task) : NULL;
-  guint64 rsp = regs->r[GT_REG_RSP];
-
-  if (st.hijack) {
-    /* Abort: return to the caller at once with the chosen value, as if the
-     * function's first instruction were `ret`. */
-    guint64 ret_addr = 0;
-    if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &ret_addr, error) ||
-        !set_reg(e, vcpu, GT_REG_RAX, (guint64)st.hijack_value, error) ||
-        !set_reg(e, vcpu, GT_REG_RSP, rsp + 8, error) ||
-        !set_reg(e, vcpu, GT_REG_RIP, ret_addr, error))
-      return FALSE;
-    st.is_return = TRUE;
-    st.retval = st.hijack_value;
-    st.event.kind = GT_EVENT_RETURN;
-    if (p->ret_cb)
-      p->ret_cb(&st, task.pid, task.tid, cb_data);
-    if (rec) {
-      rec->has_result = TRUE;
-      rec->result = st.hijack_value;
-      rec->aborted = TRUE;
-      rec->ret_ts_ns = gt_now_ns();
-      emit(e, rec);
-    }
-    return TRUE;
-  }
-
-  gboolean want_ret = !p->noreturn && (p->ret_cb || (rec && e->want_results));
-  if (want_ret) {
-    GtPending *pd = g_new0(GtPending, 1);
-    pd->slot = rsp;
-    pd->probe = p;
-    pd->task = task;
-    pd->vcpu = vcpu;
-    pd->cb_data = cb_data;
-    if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &pd->orig_ret, error) ||
-        !gt_mem_write(e->vmi->mem, e->vmi->kcr3, rsp, &e->trampoline, 8, error)) {
-      g_free(pd);
-      return FALSE;
-    }
-    pd->rec = g_steal_pointer(&rec);
-    if (g_hash_table_contains(e->pending, &pd->slot))
-      g_warning("return slot %#" G_GINT64_MODIFIER "x reused before its return", rsp);
-    g_hash_table_replace(e->pending, &pd->slot, pd);
-  } else if (rec) {
-    emit(e, rec);
-  }
-  return set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
-}
-
-static void
-finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolean returned)
-{
-  if (returned && pd->probe->ret_cb) {
-    GtGuestState st = {
-      .engine = e, .vmi = e->vmi, .probe = pd->probe, .regs = *regs, .task = &pd->task,
-      .is_return = TRUE, .retval = (gint64)regs->r[GT_REG_RAX],
-      .event = { GT_EVENT_RETURN, pd->probe->func, pd->vcpu },
-    };
-    pd->probe->ret_cb(&st, pd->task.pid, pd->task.tid, pd->cb_data);
-  }
-  if (pd->rec) {
-    if (returned) {
-      pd->rec->has_result = TRUE;
-      pd->rec->result = (gint64)regs->r[GT_REG_RAX];
-      pd->rec->ret_ts_ns = gt_now_ns();
-      GtGuestState st = {
-        .engine = e, .vmi = e->vmi, .probe = pd->probe, .regs = *regs, .task = &pd->task,
-      };
-      GtArgReader rd = { reader_string, reader_bytes, &st };
-      gt_decode_return(pd->rec, &rd);
-    }
-    emit(e, pd->rec);
-  }
-}
-
-static gboolean
-handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **error)
-{
-  /* The trap is reached by `ret`, which popped the redirected slot. */
-  guint64 slot = regs->r[GT_REG_RSP] - 8;
-  GtPending *pd = g_hash_table_lookup(e->pending, &slot);
-  if (!pd) {
-    g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
-                "return trap hit on vCPU %u with no matching call (slot %#"
-                G_GINT64_MODIFIER "x)", vcpu, slot);
-    return FALSE;
-  }
-  if (!set_reg(e, vcpu, GT_REG_RIP, pd->orig_ret, error))
-    return FALSE;
-  g_hash_table_steal(e->pending, &slot);
-  finish_pending(e, pd, regs, TRUE);
-  pending_free(pd);
   return TRUE;
 }
 
@@ -479,10 +219,10 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
     return FALSE;
   guint64 rip = regs.r[GT_REG_RIP];
   if (e->trampoline && rip == e->trampoline)
-    return handle_return(e, stop->vcpu, &regs, error);
+    return gt_engine_handle_return(e, stop->vcpu, &regs, error);
   GtProbe *p = g_hash_table_lookup(e->by_bp, &rip);
   if (p)
-    return handle_call(e, p, stop->vcpu, &regs, error);
+    return gt_engine_handle_call(e, p, stop->vcpu, &regs, error);
   /* Not ours (e.g. a pause that raced with a breakpoint): nothing to do. */
   return TRUE;
 }
@@ -490,7 +230,8 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
 gboolean
 gt_engine_resume(GtEngine *e, GError **error)
 {
-  return resume(e, error);
+  GtDriver *dr = e->vmi->driver;
+  return dr->ops->resume(dr, error);
 }
 
 /* A vCPU stopped exactly at the trap has popped its slot but not yet been
@@ -506,15 +247,32 @@ unwind_vcpus_at_trap(GtEngine *e)
     guint64 slot = regs.r[GT_REG_RSP] - 8;
     GtPending *pd = g_hash_table_lookup(e->pending, &slot);
     g_autoptr(GError) err = NULL;
-    if (!pd || !set_reg(e, cpu, GT_REG_RIP, pd->orig_ret, &err)) {
+    if (!pd || !gt_engine_set_reg(e, cpu, GT_REG_RIP, pd->orig_ret, &err)) {
       g_critical("vCPU %u is at the return trap and cannot be sent back: %s", cpu,
                  err ? err->message : "no matching call");
       continue;
     }
     g_hash_table_steal(e->pending, &slot);
-    finish_pending(e, pd, &regs, TRUE);
-    pending_free(pd);
+    gt_engine_finish_pending(e, pd, &regs, TRUE);
+    gt_pending_free(pd);
   }
+}
+
+/* Pauses a running guest. A breakpoint may have been hit just before the
+ * pause: it is handled, so a call reaching its return trap is completed. */
+static gboolean
+pause_and_settle(GtEngine *e, GError **error)
+{
+  GtDriver *d = e->vmi->driver;
+  if (!d->ops->pause(d, error))
+    return FALSE;
+  GtStop stop;
+  g_autoptr(GError) serr = NULL;
+  if (d->ops->wait(d, 0, &stop, &serr) && stop.kind == GT_STOP_BREAKPOINT &&
+      !gt_engine_handle_stop(e, &stop, &serr))
+    g_warning("while pausing: %s", serr->message);
+  gt_mem_invalidate(e->vmi->mem);
+  return TRUE;
 }
 
 gboolean
@@ -523,16 +281,8 @@ gt_engine_stop(GtEngine *e, GError **error)
   if (!e->started)
     return TRUE;
   GtDriver *d = e->vmi->driver;
-  if (!d->ops->pause(d, error))
+  if (!pause_and_settle(e, error))
     return FALSE;
-  /* A breakpoint may have been hit just before the pause: handle it, so a
-   * call reaching its return trap is completed and reported. */
-  GtStop stop;
-  g_autoptr(GError) serr = NULL;
-  if (d->ops->wait(d, 0, &stop, &serr) && stop.kind == GT_STOP_BREAKPOINT &&
-      !gt_engine_handle_stop(e, &stop, &serr))
-    g_warning("while stopping: %s", serr->message);
-  gt_mem_invalidate(e->vmi->mem);
   if (e->trampoline)
     unwind_vcpus_at_trap(e);
   /* Put every redirected return address back. */
@@ -548,10 +298,166 @@ gt_engine_stop(GtEngine *e, GError **error)
         !gt_mem_write(e->vmi->mem, e->vmi->kcr3, pd->slot, &pd->orig_ret, 8, &err))
       g_critical("cannot restore the return address at %#" G_GINT64_MODIFIER "x: %s",
                  pd->slot, err->message);
-    finish_pending(e, pd, NULL, FALSE);
+    gt_engine_finish_pending(e, pd, NULL, FALSE);
     g_hash_table_iter_remove(&it);
   }
   remove_all_breakpoints(e);
   e->started = FALSE;
-  return resume(e, error);
+  return d->ops->resume(d, error);
+}
+
+/* ---- configs --------------------------------------------------------- */
+
+/* The probes a config asks for, resolved but not placed. */
+static GPtrArray *
+resolve_config(GtEngine *e, const GtConfig *config, GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)gt_probe_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+  const char *const *names = gt_config_functions(config);
+  g_autoptr(GPtrArray) all = NULL;
+  gboolean everything = names == NULL;
+  if (everything) {
+    all = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, e->meta);
+    while (g_hash_table_iter_next(&it, &key, &value))
+      if (((GtSyscallMeta *)value)->nr >= 0)
+        g_ptr_array_add(all, g_strconcat("__x64_sys_", (char *)key, NULL));
+    g_ptr_array_add(all, NULL);
+    names = (const char *const *)all->pdata;
+  }
+  for (const char *const *n = names; *n; n++) {
+    g_autoptr(GError) err = NULL;
+    GtProbe *p = gt_probe_resolve(e->vmi, e->meta, *n, &err);
+    if (!p) {
+      if (everything) {
+        g_debug("not tracing %s: %s", *n, err->message);
+        continue;
+      }
+      g_propagate_prefixed_error(error, g_steal_pointer(&err), "config: ");
+      return NULL;
+    }
+    if (g_hash_table_contains(seen, &p->bp)) {
+      gt_probe_free(p);
+      continue;
+    }
+    p->record = TRUE;
+    p->from_config = TRUE;
+    g_ptr_array_add(out, p);
+    g_hash_table_add(seen, &p->bp);
+  }
+  return g_steal_pointer(&out);
+}
+
+static gboolean
+any_needs_return(GtEngine *e)
+{
+  for (guint i = 0; i < e->probes->len; i++)
+    if (needs_return(e, e->probes->pdata[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+remove_bp(GtEngine *e, guint64 addr)
+{
+  GtDriver *d = e->vmi->driver;
+  g_autoptr(GError) err = NULL;
+  if (!d->ops->remove_bp(d, addr, &err))
+    g_warning("cannot remove breakpoint at %#" G_GINT64_MODIFIER "x: %s", addr, err->message);
+  for (guint i = 0; i < e->inserted->len; i++)
+    if (g_array_index(e->inserted, guint64, i) == addr) {
+      g_array_remove_index_fast(e->inserted, i);
+      break;
+    }
+}
+
+/* While tracing: place the new probes first (undone if one fails), then
+ * take away the config probes the new config does not name. Adopted
+ * entries of fresh are set to NULL. */
+static gboolean
+swap_probes(GtEngine *e, GPtrArray *fresh, GError **error)
+{
+  g_autoptr(GHashTable) wanted = g_hash_table_new(g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) added = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint i = 0; i < fresh->len; i++) {
+    GtProbe *p = fresh->pdata[i];
+    g_hash_table_add(wanted, &p->bp);
+    if (g_hash_table_contains(e->by_bp, &p->bp))
+      continue;
+    if (!insert_bp(e, p->bp, error)) {
+      g_prefix_error(error, "cannot trace %s: ", p->name);
+      for (guint k = 0; k < added->len; k++)
+        remove_bp(e, ((GtProbe *)fresh->pdata[g_array_index(added, guint, k)])->bp);
+      return FALSE;
+    }
+    g_array_append_val(added, i);
+  }
+  /* Committed: nothing below can fail. */
+  for (guint i = e->probes->len; i-- > 0;) {
+    GtProbe *p = e->probes->pdata[i];
+    if (g_hash_table_contains(wanted, &p->bp)) {
+      p->from_config = p->record = TRUE;
+    } else if (p->from_config && !p->base) {
+      remove_bp(e, p->bp);
+      g_hash_table_remove(e->by_bp, &p->bp);
+      g_ptr_array_add(e->retired, g_ptr_array_steal_index(e->probes, i));
+    } else {
+      p->from_config = FALSE;
+    }
+  }
+  for (guint k = 0; k < added->len; k++) {
+    guint i = g_array_index(added, guint, k);
+    GtProbe *p = fresh->pdata[i];
+    fresh->pdata[i] = NULL;
+    g_ptr_array_add(e->probes, p);
+    g_hash_table_insert(e->by_bp, &p->bp, p);
+  }
+  return TRUE;
+}
+
+gboolean
+gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error)
+{
+  /* Every name is resolved before anything changes. */
+  g_autoptr(GPtrArray) fresh = resolve_config(e, config, error);
+  if (!fresh)
+    return FALSE;
+  if (!e->started) {
+    for (guint i = 0; i < fresh->len; i++) {
+      GtProbe *p = fresh->pdata[i];
+      GtProbe *old = g_hash_table_lookup(e->by_bp, &p->bp);
+      if (old) {
+        old->record = old->from_config = TRUE;
+        continue;
+      }
+      fresh->pdata[i] = NULL;
+      g_ptr_array_add(e->probes, p);
+      g_hash_table_insert(e->by_bp, &p->bp, p);
+    }
+    gt_config_free(gt_enforcer_swap_config(e->enforcer, config));
+    return TRUE;
+  }
+  GtDriver *d = e->vmi->driver;
+  if (!pause_and_settle(e, error))
+    return FALSE;
+  /* The new config decides which returns are trapped: put it in force
+   * first, and back out if the probes cannot be placed. */
+  GtConfig *old = gt_enforcer_swap_config(e->enforcer, config);
+  gboolean ok = swap_probes(e, fresh, error);
+  if (ok && !e->trampoline_in && any_needs_return(e)) {
+    ok = (e->trampoline || gt_trampoline_find(e->vmi, &e->trampoline, error)) &&
+         insert_bp(e, e->trampoline, error);
+    e->trampoline_in = ok;
+  }
+  if (ok)
+    gt_config_free(old);
+  else
+    gt_enforcer_swap_config(e->enforcer, old);  /* config goes back to the caller */
+  g_autoptr(GError) rerr = NULL;
+  if (!d->ops->resume(d, ok ? error : &rerr))
+    return FALSE;
+  return ok;
 }

@@ -33,6 +33,17 @@ void gt_engine_set_want_results(GtEngine *e, gboolean want);
 void gt_engine_add_pid_filter(GtEngine *e, gt_pid_t pid);
 void gt_engine_add_comm_filter(GtEngine *e, const char *comm);
 
+/* The enforcer (filters, actions, events) this engine consults. */
+typedef struct GtEnforcer GtEnforcer;
+GtEnforcer *gt_engine_enforcer(GtEngine *e);
+typedef struct GtConfig GtConfig;
+/* Applies a config (the seed's -c file): traces its Functions (all system
+ * calls when it has none) and enforces its filters. Before start this adds
+ * probes; while tracing it replaces the config's probes, filters and
+ * actions atomically (the guest is paused meanwhile). On success the
+ * engine owns config; on failure nothing changed and the caller keeps it. */
+gboolean gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error);
+
 /* Places the breakpoints (guest stopped). On failure nothing is left. */
 gboolean gt_engine_start(GtEngine *e, GError **error);
 gboolean gt_engine_started(GtEngine *e);

@@ -27,6 +27,8 @@ typedef struct {
   GtSysretFunc ret_cb;
   void *user_data;
   gboolean record;            /* report as GtRecord */
+  gboolean base;              /* asked for by name (not only by a config) */
+  gboolean from_config;       /* asked for by the config's Functions */
 } GtProbe;
 
 void gt_probe_free(GtProbe *p);

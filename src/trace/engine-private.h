@@ -1,0 +1,61 @@
+/* The engine's state, shared by its files: engine.c (probes, start, stop,
+ * reload), calls.c (what happens at a call and at a return) and
+ * guest-read.c (reading the caller's memory and arguments). */
+#pragma once
+
+#include "trace/engine.h"
+#include "trace/record-private.h"
+#include "decode/decode.h"
+#include "policy/select.h"
+#include "policy/enforce.h"
+#include "policy/config.h"
+
+typedef struct {
+  guint64 slot;          /* kernel stack address of the return address */
+  guint64 orig_ret;      /* the real return address */
+  GtProbe *probe;
+  GtTaskInfo task;
+  guint vcpu;
+  void *cb_data;         /* what the GtSyscallFunc returned */
+  GtRecord *rec;         /* the record being built, or NULL */
+  gboolean show;         /* rec goes to the record callback */
+  GArray *ancestors;     /* GtTaskInfo, for post filters; NULL if unused */
+} GtPending;
+
+struct GtEngine {
+  GtVmi *vmi;
+  GtLinux *lx;
+  GHashTable *meta;             /* name -> GtSyscallMeta* */
+  GPtrArray *probes;            /* the live probes; owns them */
+  GPtrArray *retired;           /* probes a reload removed; kept for pending returns */
+  GHashTable *by_bp;            /* bp address -> GtProbe* */
+  GArray *inserted;             /* breakpoint addresses in the guest */
+  guint64 trampoline;
+  gboolean trampoline_in;       /* its breakpoint is inserted */
+  GHashTable *pending;          /* slot -> GtPending* */
+  gboolean started;
+  guint64 stops;
+  gboolean want_results;
+  GtSelect *select;
+  GtEnforcer *enforcer;
+  GtRecordFunc record_cb;
+  gpointer record_data;
+  GDestroyNotify record_destroy;
+  /* pt_regs offsets of the 32-bit syscall arguments (bx, cx, dx, si, di, bp). */
+  guint ia32_off[6];
+  gboolean ia32_ok;
+};
+
+void gt_pending_free(GtPending *p);
+gboolean gt_engine_set_reg(GtEngine *e, guint vcpu, gt_reg_name_t reg, guint64 v,
+                           GError **error);
+/* Completes a pending call: return callback, out-parameters, post filters,
+ * the record. regs is NULL when the call did not return (quit). */
+void gt_engine_finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolean returned);
+gboolean gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs,
+                               GError **error);
+gboolean gt_engine_handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **error);
+
+/* guest-read.c */
+gboolean gt_engine_read_args(GtEngine *e, GtGuestState *st, GError **error);
+GtArgReader gt_state_arg_reader(GtGuestState *st);
