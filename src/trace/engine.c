@@ -93,7 +93,7 @@ gt_engine_add(GtEngine *e, const char *name, GtSyscallFunc call_cb, GtSysretFunc
                 "cannot add %s: tracing has started", name);
     return FALSE;
   }
-  g_autoptr(GtProbe) p = gt_probe_resolve(e->vmi, e->meta, name, error);
+  g_autoptr(GtProbe) p = gt_probe_resolve(e->vmi, e->meta, gt_linux_btf(e->lx), name, error);
   if (!p)
     return FALSE;
   GtProbe *existing = g_hash_table_lookup(e->by_bp, &p->bp);
@@ -330,7 +330,7 @@ resolve_config(GtEngine *e, const GtConfig *config, GError **error)
   }
   for (const char *const *n = names; *n; n++) {
     g_autoptr(GError) err = NULL;
-    GtProbe *p = gt_probe_resolve(e->vmi, e->meta, *n, &err);
+    GtProbe *p = gt_probe_resolve(e->vmi, e->meta, gt_linux_btf(e->lx), *n, &err);
     if (!p) {
       if (everything) {
         g_debug("not tracing %s: %s", *n, err->message);

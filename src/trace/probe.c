@@ -19,6 +19,7 @@ gt_probe_free(GtProbe *p)
     return;
   g_free(p->name);
   g_free(p->symbol);
+  gt_syscall_meta_free(p->own_meta);
   g_free(p);
 }
 
@@ -53,7 +54,8 @@ choose_site(GtVmi *vmi, GtProbe *p, GError **error)
 }
 
 GtProbe *
-gt_probe_resolve(GtVmi *vmi, GHashTable *meta, const char *name, GError **error)
+gt_probe_resolve(GtVmi *vmi, GHashTable *meta, GtKernelBtf *btf, const char *name,
+                 GError **error)
 {
   g_autoptr(GtProbe) p = g_new0(GtProbe, 1);
   p->nr = -1;
@@ -96,6 +98,10 @@ gt_probe_resolve(GtVmi *vmi, GHashTable *meta, const char *name, GError **error)
     p->meta = meta ? g_hash_table_lookup(meta, base) : NULL;
     if (p->meta && p->abi == GT_ABI_PTREGS_64)
       p->nr = p->meta->nr;
+  }
+  if (!p->meta && p->abi == GT_ABI_REGS && btf) {
+    p->own_meta = gt_kbtf_func_meta(btf, p->symbol);
+    p->meta = p->own_meta;
   }
   p->noreturn = g_strv_contains(noreturn_names, base);
   if (!choose_site(vmi, p, error))

@@ -20,6 +20,7 @@ typedef struct {
   guint skip;                 /* bytes passed over at resume (the ftrace NOP) */
   GtArgAbi abi;
   const GtSyscallMeta *meta;  /* the kernel's description, NULL if none */
+  GtSyscallMeta *own_meta;    /* meta when built from BTF (owned) */
   gint nr;                    /* syscall number, -1 for plain functions */
   gboolean noreturn;          /* exit, exit_group, do_exit... */
   /* Consumers. */
@@ -36,5 +37,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtProbe, gt_probe_free)
 
 /* Resolves a user-given name ("openat", "sys_openat", "__x64_sys_openat",
  * "__ia32_sys_openat", "do_exit") to a probe: symbol, address, breakpoint
- * site, argument ABI and metadata. meta may be NULL. */
-GtProbe *gt_probe_resolve(GtVmi *vmi, GHashTable *meta, const char *name, GError **error);
+ * site, argument ABI and metadata: the syscall tracepoint metadata (meta,
+ * may be NULL), or for other functions their BTF prototype (btf, may be
+ * NULL). */
+GtProbe *gt_probe_resolve(GtVmi *vmi, GHashTable *meta, GtKernelBtf *btf, const char *name,
+                          GError **error);

@@ -9,6 +9,7 @@
 
 typedef struct {
   GtLoop *loop;
+  const char *config_path;
   FILE *out;
   gboolean json;
   guint64 count, max_count;
@@ -40,11 +41,50 @@ on_signal(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR1: flip the global action switch (the seed's "would-abort"). */
+static gboolean
+on_usr1(gpointer data)
+{
+  TraceCtx *t = data;
+  gboolean on = !gt_loop_get_actions_enabled(t->loop);
+  gt_loop_set_actions_enabled(t->loop, on);
+  gt_cli_error("actions %s", on ? "enabled: abort filters abort"
+                                : "disabled: abort filters report would-abort");
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGUSR2: reload the config; a broken one changes nothing. */
+static gboolean
+on_usr2(gpointer data)
+{
+  TraceCtx *t = data;
+  if (!t->config_path) {
+    gt_cli_error("SIGUSR2: no config file to reload (no -c)");
+    return G_SOURCE_CONTINUE;
+  }
+  g_autoptr(GError) error = NULL;
+  if (gt_loop_set_config(t->loop, t->config_path, &error))
+    gt_cli_error("reloaded %s: %u functions traced", t->config_path,
+                 gt_loop_get_probe_count(t->loop));
+  else
+    gt_cli_error("reload rejected, the previous config stays in force: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_duration(gpointer data)
 {
   gt_loop_quit(data);
   return G_SOURCE_REMOVE;
+}
+
+static gint debug_level;
+
+static gboolean
+count_debug(const char *name, const char *value, gpointer data, GError **error)
+{
+  debug_level++;
+  return TRUE;
 }
 
 static gboolean
@@ -68,6 +108,10 @@ gt_cmd_trace(int argc, char **argv)
   gint duration = 0;
   gint64 count = 0;
   gboolean summary = FALSE, no_results = FALSE;
+  g_autofree char *config = NULL, *server = NULL, *url = NULL, *nats = NULL, *spool = NULL;
+  g_autofree char *domain = NULL;
+  gboolean events = FALSE, events_json = FALSE;
+  gint debug = 0;
   GOptionEntry entries[] = {
     { "mem", 0, 0, G_OPTION_ARG_FILENAME, &mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
     { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &sysmap, "System.map or /proc/kallsyms dump", "FILE" },
@@ -81,6 +125,15 @@ gt_cmd_trace(int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Stop after N calls", "N" },
     { "summary", 0, 0, G_OPTION_ARG_NONE, &summary, "Print a table of calls, errors and time per syscall at exit", NULL },
     { "no-results", 0, 0, G_OPTION_ARG_NONE, &no_results, "Do not trap returns (one stop per call; results shown as ?)", NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Config file: Functions, Filter and ProcessListNames lines (SIGUSR2 reloads it, SIGUSR1 flips the action switch)", "FILE" },
+    { "events", 'a', 0, G_OPTION_ARG_NONE, &events, "Send events (match, abort, would-abort, pslist) to the event servers", NULL },
+    { "server", 'w', 0, G_OPTION_ARG_STRING, &server, "Event server as host:port (HTTP POST to http://host:port/)", "HOST:PORT" },
+    { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "Event server POST URL", "URL" },
+    { "nats", 0, 0, G_OPTION_ARG_STRING, &nats, "Also publish events to this NATS server (subject guestrace.DOMAIN.TYPE)", "URL" },
+    { "spool", 0, 0, G_OPTION_ARG_FILENAME, &spool, "Where events wait while a server is down", "FILE" },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "The name events carry (default: GUEST)", "NAME" },
+    { "events-json", 0, 0, G_OPTION_ARG_NONE, &events_json, "Send events as JSON instead of the manual's text form", NULL },
+    { "debug", 'd', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_debug, "More debug output on stderr (repeatable)", NULL },
     { NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -98,6 +151,17 @@ gt_cmd_trace(int argc, char **argv)
     return GT_EXIT_USAGE;
   }
   const char *guest = argv[1];
+  debug = debug_level;
+  if (debug > 0)
+    g_setenv("G_MESSAGES_DEBUG", "guestrace", TRUE);
+  if (events && !server && !url && !nats) {
+    gt_cli_error("-a needs an event server: -w HOST:PORT, -u URL or --nats URL");
+    return GT_EXIT_USAGE;
+  }
+  if ((server || url || nats) && !events) {
+    gt_cli_error("an event server was given without -a (enable events with -a)");
+    return GT_EXIT_USAGE;
+  }
   gboolean json = FALSE;
   if (format && !(json = !strcmp(format, "json")) && strcmp(format, "text")) {
     gt_cli_error("unknown --format '%s': expected text or json", format);
@@ -133,8 +197,15 @@ gt_cmd_trace(int argc, char **argv)
   }
   int status = GT_EXIT_OK;
   gboolean ok = TRUE;
-  if (!traces) {
-    ok = gt_loop_trace_all_syscalls(loop, &error);
+  if (config) {
+    ok = gt_loop_set_config(loop, config, &error);
+    for (const char *const *n = ok ? gt_loop_get_config_notes(loop) : NULL; n && *n; n++)
+      gt_cli_error("%s", *n);
+  }
+  if (!ok) {
+  } else if (!traces) {
+    if (!config)
+      ok = gt_loop_trace_all_syscalls(loop, &error);
   } else {
     for (char **t = traces; ok && *t; t++) {
       g_auto(GStrv) names = g_strsplit(*t, ",", -1);
@@ -145,7 +216,15 @@ gt_cmd_trace(int argc, char **argv)
       }
     }
   }
-  TraceCtx tc = { .loop = loop, .out = out, .json = json, .max_count = (guint64)count };
+  if (ok && events) {
+    GtEventOptions eo = {
+      .domain = domain, .http_url = url, .host_port = server, .nats_url = nats,
+      .spool_path = spool, .json = events_json,
+    };
+    ok = gt_loop_enable_events(loop, &eo, &error);
+  }
+  TraceCtx tc = { .loop = loop, .config_path = config, .out = out, .json = json,
+                  .max_count = (guint64)count };
   if (summary)
     tc.summary = gt_summary_new();
   if (ok) {
@@ -168,10 +247,14 @@ gt_cmd_trace(int argc, char **argv)
   fprintf(stderr, "guestrace: tracing %u functions in %s\n", gt_loop_get_probe_count(loop), guest);
   guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  guint sigusr1 = g_unix_signal_add(SIGUSR1, on_usr1, &tc);
+  guint sigusr2 = g_unix_signal_add(SIGUSR2, on_usr2, &tc);
   guint timer = duration ? g_timeout_add_seconds((guint)duration, on_duration, loop) : 0;
   gt_loop_run(loop);
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sigusr1);
+  g_source_remove(sigusr2);
   if (timer && g_main_context_find_source_by_id(NULL, timer))
     g_source_remove(timer);
   switch (gt_loop_get_exit_reason(loop)) {

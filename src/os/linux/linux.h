@@ -65,6 +65,9 @@ typedef struct {
 } GtSyscallMeta;
 
 void gt_syscall_meta_free(GtSyscallMeta *m);
+/* A kernel function's parameters from BTF, in the same form (nr = -1);
+ * NULL if BTF does not describe it. */
+GtSyscallMeta *gt_kbtf_func_meta(GtKernelBtf *btf, const char *func);
 /* Reads every syscall's metadata from the kernel: the syscall_metadata
  * structures, found through the run-time array `syscalls_metadata` (a booted
  * kernel has freed the link-time section between __start_syscalls_metadata
