@@ -44,18 +44,6 @@ is_text_type(char t)
   return t == 'T' || t == 't';
 }
 
-static int
-hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static inline gboolean
 is_blank(char c)
 {
@@ -85,12 +73,12 @@ parse_line(char *p, char *end, Symbol *out, gboolean *blank, const char **why)
 
   guint64 addr = 0;
   guint digits = 0;
-  for (; p < end && hexval(*p) >= 0; p++, digits++) {
+  for (; p < end && g_ascii_xdigit_value(*p) >= 0; p++, digits++) {
     if (digits == 16) {
       *why = "address longer than 16 hex digits";
       return FALSE;
     }
-    addr = addr << 4 | (guint64)hexval(*p);
+    addr = addr << 4 | (guint64)g_ascii_xdigit_value(*p);
   }
   if (digits == 0) {
     *why = "expected a hexadecimal address";

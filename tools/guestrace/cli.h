@@ -13,6 +13,19 @@ int gt_cmd_trace(int argc, char **argv);
 
 /* Prints "guestrace: MESSAGE" on stderr. */
 void gt_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-/* Fills loop options from the common options; NULL strings stay NULL. */
-void gt_cli_fill_options(GtLoopOptions *o, const char *mem, const char *sysmap,
-                         const char *profile);
+/* The options every sub-command has: where the guest's RAM and symbols
+ * are. */
+typedef struct {
+  char *mem, *sysmap, *profile;
+} GtCliGuestOpts;
+
+/* Adds --mem, -m/--sysmap and --profile to ctx's main group. */
+void gt_cli_add_guest_options(GOptionContext *ctx, GtCliGuestOpts *o);
+void gt_cli_guest_opts_clear(GtCliGuestOpts *o);
+/* Parses the command line; returns its one GUEST argument, or NULL after
+ * printing the problem. */
+const char *gt_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+/* Attaches to GUEST with o (and the GUESTRACE_* environment for what o
+ * leaves out); prints the problem and returns NULL on failure. */
+GtLoop *gt_cli_open(const char *guest, const GtCliGuestOpts *o);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GtCliGuestOpts, gt_cli_guest_opts_clear)

@@ -7,33 +7,22 @@
 int
 gt_cmd_ps(int argc, char **argv)
 {
-  g_autofree char *mem = NULL, *sysmap = NULL, *profile = NULL;
+  g_auto(GtCliGuestOpts) gopts = { 0 };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "mem", 0, 0, G_OPTION_ARG_FILENAME, &mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
-    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &sysmap, "System.map or /proc/kallsyms dump", "FILE" },
-    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, "Structure offsets for kernels without BTF", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per process", NULL },
     { NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("GUEST - list the processes of a guest");
+  gt_cli_add_guest_options(ctx, &gopts);
   g_option_context_add_main_entries(ctx, entries, NULL);
+  const char *guest = gt_cli_parse(ctx, &argc, &argv);
+  if (!guest)
+    return GT_EXIT_USAGE;
+  GtLoop *loop = gt_cli_open(guest, &gopts);
+  if (!loop)
+    return GT_EXIT_USAGE;
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    gt_cli_error("%s", error->message);
-    return GT_EXIT_USAGE;
-  }
-  if (argc != 2) {
-    gt_cli_error("usage: guestrace ps [OPTIONS] GUEST (GUEST is qemu:HOST:PORT or xen:DOMAIN)");
-    return GT_EXIT_USAGE;
-  }
-  GtLoopOptions opts;
-  gt_cli_fill_options(&opts, mem, sysmap, profile);
-  GtLoop *loop = gt_loop_new_full(argv[1], &opts, &error);
-  if (!loop) {
-    gt_cli_error("%s", error->message);
-    return GT_EXIT_USAGE;
-  }
   g_autoptr(GArray) procs = gt_loop_list_processes(loop, &error);
   gt_loop_free(loop);
   if (!procs) {

@@ -102,7 +102,8 @@ parse_pid(const char *s, gt_pid_t *pid)
 int
 gt_cmd_trace(int argc, char **argv)
 {
-  g_autofree char *mem = NULL, *sysmap = NULL, *profile = NULL, *output = NULL;
+  g_auto(GtCliGuestOpts) gopts = { 0 };
+  g_autofree char *output = NULL;
   g_autofree char *format = NULL;
   g_auto(GStrv) traces = NULL, pids = NULL, comms = NULL;
   gint duration = 0;
@@ -113,9 +114,6 @@ gt_cmd_trace(int argc, char **argv)
   gboolean events = FALSE, events_json = FALSE;
   gint debug = 0;
   GOptionEntry entries[] = {
-    { "mem", 0, 0, G_OPTION_ARG_FILENAME, &mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
-    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &sysmap, "System.map or /proc/kallsyms dump", "FILE" },
-    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, "Structure offsets for kernels without BTF", "FILE" },
     { "trace", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &traces, "System calls or kernel functions to trace, comma-separated (default: all system calls)", "LIST" },
     { "pid", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pids, "Only this process and its threads (repeatable)", "PID" },
     { "comm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &comms, "Only processes with this name (repeatable)", "NAME" },
@@ -140,17 +138,12 @@ gt_cmd_trace(int argc, char **argv)
     "GUEST - trace the system calls of a virtual machine\n\n"
     "GUEST is qemu:HOST:PORT (QEMU gdb stub) or xen:DOMAIN.\n"
     "`guestrace ps GUEST` lists the guest's processes.");
+  gt_cli_add_guest_options(ctx, &gopts);
   g_option_context_add_main_entries(ctx, entries, NULL);
+  const char *guest = gt_cli_parse(ctx, &argc, &argv);
+  if (!guest)
+    return GT_EXIT_USAGE;
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    gt_cli_error("%s", error->message);
-    return GT_EXIT_USAGE;
-  }
-  if (argc != 2) {
-    gt_cli_error("expected exactly one GUEST (qemu:HOST:PORT or xen:DOMAIN); see --help");
-    return GT_EXIT_USAGE;
-  }
-  const char *guest = argv[1];
   debug = debug_level;
   if (debug > 0)
     g_setenv("G_MESSAGES_DEBUG", "guestrace", TRUE);
@@ -186,11 +179,8 @@ gt_cmd_trace(int argc, char **argv)
     return GT_EXIT_USAGE;
   }
 
-  GtLoopOptions opts;
-  gt_cli_fill_options(&opts, mem, sysmap, profile);
-  GtLoop *loop = gt_loop_new_full(guest, &opts, &error);
+  GtLoop *loop = gt_cli_open(guest, &gopts);
   if (!loop) {
-    gt_cli_error("%s", error->message);
     if (out != stdout)
       fclose(out);
     return GT_EXIT_USAGE;

@@ -17,13 +17,53 @@ gt_cli_error(const char *fmt, ...)
 }
 
 void
-gt_cli_fill_options(GtLoopOptions *o, const char *mem, const char *sysmap,
-                    const char *profile)
+gt_cli_add_guest_options(GOptionContext *ctx, GtCliGuestOpts *o)
 {
-  memset(o, 0, sizeof *o);
-  o->mem_path = mem ? mem : g_getenv("GUESTRACE_MEM");
-  o->sysmap_path = sysmap ? sysmap : g_getenv("GUESTRACE_SYSMAP");
-  o->profile_path = profile ? profile : g_getenv("GUESTRACE_PROFILE");
+  const GOptionEntry entries[] = {
+    { "mem", 0, 0, G_OPTION_ARG_FILENAME, &o->mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
+    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &o->sysmap, "System.map or /proc/kallsyms dump", "FILE" },
+    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &o->profile, "Structure offsets for kernels without BTF", "FILE" },
+    { NULL },
+  };
+  g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+void
+gt_cli_guest_opts_clear(GtCliGuestOpts *o)
+{
+  g_clear_pointer(&o->mem, g_free);
+  g_clear_pointer(&o->sysmap, g_free);
+  g_clear_pointer(&o->profile, g_free);
+}
+
+const char *
+gt_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, argc, argv, &error)) {
+    gt_cli_error("%s", error->message);
+    return NULL;
+  }
+  if (*argc != 2) {
+    gt_cli_error("expected exactly one GUEST (qemu:HOST:PORT or xen:DOMAIN); see --help");
+    return NULL;
+  }
+  return (*argv)[1];
+}
+
+GtLoop *
+gt_cli_open(const char *guest, const GtCliGuestOpts *o)
+{
+  GtLoopOptions opts;
+  memset(&opts, 0, sizeof opts);
+  opts.mem_path = o->mem ? o->mem : g_getenv("GUESTRACE_MEM");
+  opts.sysmap_path = o->sysmap ? o->sysmap : g_getenv("GUESTRACE_SYSMAP");
+  opts.profile_path = o->profile ? o->profile : g_getenv("GUESTRACE_PROFILE");
+  g_autoptr(GError) error = NULL;
+  GtLoop *loop = gt_loop_new_full(guest, &opts, &error);
+  if (!loop)
+    gt_cli_error("%s", error->message);
+  return loop;
 }
 
 int

@@ -93,30 +93,32 @@ gt_qemu_ram_ptr(GtQemuRam *ram, guint64 pa, gsize len)
   return ram->base + off;
 }
 
-gboolean
-gt_qemu_ram_read(GtQemuRam *ram, guint64 pa, void *buf, gsize len, GError **error)
+/* The mapped bytes of [pa, pa+len), or NULL with an error. */
+static guint8 *
+ram_range(GtQemuRam *ram, guint64 pa, gsize len, GError **error)
 {
   guint8 *p = gt_qemu_ram_ptr(ram, pa, len);
-  if (!p) {
+  if (!p)
     g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
                 "guest-physical 0x%" G_GINT64_MODIFIER "x+%" G_GSIZE_FORMAT " is not RAM", pa,
                 len);
-    return FALSE;
-  }
-  memcpy(buf, p, len);
-  return TRUE;
+  return p;
+}
+
+gboolean
+gt_qemu_ram_read(GtQemuRam *ram, guint64 pa, void *buf, gsize len, GError **error)
+{
+  guint8 *p = ram_range(ram, pa, len, error);
+  if (p)
+    memcpy(buf, p, len);
+  return p != NULL;
 }
 
 gboolean
 gt_qemu_ram_write(GtQemuRam *ram, guint64 pa, const void *buf, gsize len, GError **error)
 {
-  guint8 *p = gt_qemu_ram_ptr(ram, pa, len);
-  if (!p) {
-    g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
-                "guest-physical 0x%" G_GINT64_MODIFIER "x+%" G_GSIZE_FORMAT " is not RAM", pa,
-                len);
-    return FALSE;
-  }
-  memcpy(p, buf, len);
-  return TRUE;
+  guint8 *p = ram_range(ram, pa, len, error);
+  if (p)
+    memcpy(p, buf, len);
+  return p != NULL;
 }

@@ -47,13 +47,7 @@ gt_rsp_frame(GByteArray *out, const void *payload, gsize len)
 int
 gt_rsp_hexval(char c)
 {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+  return g_ascii_xdigit_value(c);
 }
 
 gboolean
