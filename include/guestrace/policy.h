@@ -45,6 +45,7 @@ GT_API const char *const *gt_loop_get_config_notes(GtLoop *loop);
  * While off, matching abort filters report `would-abort` and the call runs.
  */
 GT_API void gt_loop_set_actions_enabled(GtLoop *loop, gboolean enabled);
+/** Whether the global action switch is on. */
 GT_API gboolean gt_loop_get_actions_enabled(GtLoop *loop);
 
 /**

@@ -88,14 +88,23 @@ GT_API void gt_loop_add_pid_filter(GtLoop *loop, gt_pid_t pid);
  */
 GT_API void gt_loop_add_comm_filter(GtLoop *loop, const char *comm);
 
+/** Host time of the call, ns since the epoch. */
 GT_API gint64 gt_record_get_timestamp_ns(const GtRecord *record);
+/** Host time from the call to its return (0 if it did not return). */
 GT_API gint64 gt_record_get_duration_ns(const GtRecord *record);
+/** The vCPU that made the call. */
 GT_API guint gt_record_get_vcpu(const GtRecord *record);
+/** The calling process (thread-group id). */
 GT_API gt_pid_t gt_record_get_pid(const GtRecord *record);
+/** The calling thread. */
 GT_API gt_tid_t gt_record_get_tid(const GtRecord *record);
+/** The parent of the calling process. */
 GT_API gt_pid_t gt_record_get_ppid(const GtRecord *record);
+/** The caller's real user id at the call. */
 GT_API guint32 gt_record_get_uid(const GtRecord *record);
+/** The caller's real group id at the call. */
 GT_API guint32 gt_record_get_gid(const GtRecord *record);
+/** The calling thread's name. */
 GT_API const char *gt_record_get_comm(const GtRecord *record);
 /** The function's name without prefix ("openat", "do_exit"). */
 GT_API const char *gt_record_get_name(const GtRecord *record);
@@ -103,12 +112,15 @@ GT_API const char *gt_record_get_name(const GtRecord *record);
 GT_API int gt_record_get_nr(const GtRecord *record);
 /** Whether the call returned (FALSE for exit, exit_group, or untrapped). */
 GT_API gboolean gt_record_has_result(const GtRecord *record);
+/** The result (negative errno on failure); see gt_record_has_result(). */
 GT_API gint64 gt_record_get_result(const GtRecord *record);
 /** Whether the call was aborted by hijacking its return. */
 GT_API gboolean gt_record_was_aborted(const GtRecord *record);
+/** How many arguments the function takes (0..6). */
 GT_API guint gt_record_get_nargs(const GtRecord *record);
 /** The kernel's name of argument @index ("filename"), or "argN". */
 GT_API const char *gt_record_get_arg_name(const GtRecord *record, guint index);
+/** Argument @index as a raw 64-bit value. */
 GT_API guint64 gt_record_get_arg_value(const GtRecord *record, guint index);
 /** The argument rendered as text (strings quoted, flags by name). */
 GT_API const char *gt_record_get_arg_text(const GtRecord *record, guint index);

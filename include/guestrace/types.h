@@ -49,8 +49,8 @@ typedef enum {
   GT_OS_WINDOWS,
 } GtOSType;
 
-/** GT_ERROR: the GError domain of every error the library reports. */
 #define GT_ERROR (gt_error_quark())
+/** The GError domain (GT_ERROR) of every error the library reports. */
 GT_API GQuark gt_error_quark(void);
 
 typedef enum {
