@@ -59,6 +59,9 @@ typedef struct {
   /* Wait up to timeout_ms (-1: forever, 0: poll) for the running guest to
    * stop. Returns FALSE only on error; a timeout gives kind GT_STOP_NONE. */
   gboolean (*wait)(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
+  /* Optional (NULL if the hypervisor cannot): execute one instruction on
+   * one stopped vCPU, the others staying stopped; returns when it has. */
+  gboolean (*step)(GtDriver *d, guint vcpu, GError **error);
   /* A file descriptor that becomes readable when wait() has something to
    * report, for integration in a GLib main loop; -1 if none. */
   int (*event_fd)(GtDriver *d);

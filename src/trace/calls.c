@@ -64,6 +64,16 @@ hijack(GtEngine *e, guint vcpu, guint64 rsp, gint64 value, GError **error)
          gt_engine_set_reg(e, vcpu, GT_REG_RIP, ret_addr, error);
 }
 
+/* Executes the instruction under a breakpoint: remove it, step, put it
+ * back. The guest stays stopped throughout. */
+static gboolean
+step_over(GtEngine *e, guint vcpu, guint64 bp, GError **error)
+{
+  GtDriver *d = e->vmi->driver;
+  return d->ops->remove_bp(d, bp, error) && d->ops->step(d, vcpu, error) &&
+         d->ops->insert_bp(d, bp, error);
+}
+
 gboolean
 gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **error)
 {
@@ -120,8 +130,9 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
     return TRUE;
   }
 
+  gboolean has_result = !(p->meta && p->meta->returns_void);
   gboolean want_ret = !p->noreturn &&
-                      (p->ret_cb || (show && e->want_results) ||
+                      (p->ret_cb || (show && e->want_results && has_result) ||
                        (enforce && gt_enforcer_needs_return(e->enforcer, p->name)));
   if (want_ret) {
     GtPending *pd = g_new0(GtPending, 1);
@@ -144,7 +155,9 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   } else if (rec && show) {
     emit(e, rec);
   }
-  return gt_engine_set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
+  if (p->skip)
+    return gt_engine_set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
+  return step_over(e, vcpu, p->bp, error);
 }
 
 void

@@ -42,11 +42,17 @@ choose_site(GtVmi *vmi, GtProbe *p, GError **error)
   }
   guint off = memcmp(code, endbr64, sizeof endbr64) == 0 ? sizeof endbr64 : 0;
   if (memcmp(code + off, ftrace_nop, sizeof ftrace_nop) != 0) {
-    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                "cannot trace %s: its entry is not an ftrace NOP (is ftrace using it, "
-                "or is the kernel built without CONFIG_FUNCTION_TRACER?)",
-                p->symbol);
-    return FALSE;
+    /* No NOP to pass over (a notrace function, or ftrace is using it): the
+     * breakpoint is stepped over instead, which costs a second stop. */
+    if (!vmi->driver->ops->step) {
+      g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+                  "cannot trace %s: its entry is not an ftrace NOP and the %s driver "
+                  "cannot single-step", p->symbol, vmi->driver->ops->name);
+      return FALSE;
+    }
+    p->bp = p->func;
+    p->skip = 0;
+    return TRUE;
   }
   p->bp = p->func + off;
   p->skip = sizeof ftrace_nop;

@@ -17,7 +17,8 @@ typedef struct {
   char *symbol;               /* "__x64_sys_openat" */
   guint64 func;               /* function address */
   guint64 bp;                 /* breakpoint address */
-  guint skip;                 /* bytes passed over at resume (the ftrace NOP) */
+  guint skip;                 /* bytes passed over at resume (the ftrace NOP);
+                               * 0: the breakpoint is single-stepped over */
   GtArgAbi abi;
   const GtSyscallMeta *meta;  /* the kernel's description, NULL if none */
   GtSyscallMeta *own_meta;    /* meta when built from BTF (owned) */

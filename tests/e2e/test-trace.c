@@ -348,6 +348,28 @@ test_errors(void)
   g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 120, &error));
 }
 
+/* A function without an ftrace NOP (do_syscall_64 is noinstr) is traced by
+ * stepping over its breakpoint; the guest runs on correctly. */
+static void
+test_step_over(void)
+{
+  g_autoptr(GkGuest) g = boot();
+  const char *extra[] = { "--format", "json", "--count", "30", "-e", "do_syscall_64", NULL };
+  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, "gtw-files stepover", &error));
+  g_assert_cmpint(e2e_tool_finish(t, FALSE, 120), ==, 0);
+  g_autofree char *out = e2e_tool_stdout(t);
+  g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
+  g_assert_cmpuint(tr->len, ==, 30);
+  JsonObject *args = json_object_get_object_member(tr->pdata[0], "args");
+  g_assert_true(json_object_has_member(args, "regs"));   /* named from BTF */
+  g_assert_true(json_node_is_null(json_object_get_member(tr->pdata[0], "ret")));  /* void */
+  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 120, &error));
+  g_autoptr(GPtrArray) wl = gk_guest_workload_log(g, "GTWL ");
+  g_assert_cmpuint(wl->len, >, 10);
+}
+
 /* The seed's example program prints the open and read calls. */
 static void
 test_example(void)
@@ -382,5 +404,6 @@ main(int argc, char **argv)
   g_test_add_func("/trace/strace-witness", test_strace_witness);
   g_test_add_func("/trace/errors", test_errors);
   g_test_add_func("/trace/example", test_example);
+  g_test_add_func("/trace/step-over", test_step_over);
   return g_test_run();
 }

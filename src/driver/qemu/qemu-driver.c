@@ -107,6 +107,7 @@ static const GtDriverOps qemu_ops = {
   .vcpu_count = qemu_vcpu_count,
   .pause = qemu_pause,
   .resume = qemu_resume,
+  .step = qemu_step,
   .get_regs = qemu_get_regs,
   .set_reg = qemu_set_reg,
   .read_phys = qemu_read_phys,

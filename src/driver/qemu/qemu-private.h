@@ -53,6 +53,7 @@ gboolean qemu_write_phys(GtDriver *d, guint64 pa, const void *buf, gsize len,
 /* qemu-run.c */
 gboolean qemu_pause(GtDriver *d, GError **error);
 gboolean qemu_resume(GtDriver *d, GError **error);
+gboolean qemu_step(GtDriver *d, guint vcpu, GError **error);
 gboolean qemu_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
 gboolean qemu_insert_bp(GtDriver *d, guint64 va, GError **error);
 gboolean qemu_remove_bp(GtDriver *d, guint64 va, GError **error);

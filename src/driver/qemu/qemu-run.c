@@ -235,3 +235,27 @@ qemu_remove_bp(GtDriver *d, guint64 va, GError **error)
   g_hash_table_remove(q->bps, &va);
   return TRUE;
 }
+
+/* One instruction on one vCPU (the others stay stopped): `vCont;s:T`, whose
+ * answer is the stop reply after the step. QEMU's gdb stub steps with
+ * interrupts and timers masked by default. */
+gboolean
+qemu_step(GtDriver *d, guint vcpu, GError **error)
+{
+  QemuDriver *q = (QemuDriver *)d;
+  if (q->running) {
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "cannot single-step a running guest");
+    return FALSE;
+  }
+  if (vcpu >= q->nvcpu) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u", vcpu);
+    return FALSE;
+  }
+  g_autofree char *req = g_strdup_printf("vCont;s:%s", q->thread_names[vcpu]);
+  GString *reply = NULL;
+  gboolean ok = gt_rsp_conn_request_stop(q->conn, req, &reply, error);
+  qemu_regs_invalidate(q);
+  if (reply)
+    g_string_free(reply, TRUE);
+  return ok;
+}

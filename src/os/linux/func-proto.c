@@ -65,6 +65,7 @@ gt_kbtf_func_meta(GtKernelBtf *kb, const char *func)
   m->name = g_strdup(func);
   m->nr = -1;
   m->nargs = btf_vlen(proto);
+  m->returns_void = proto->type == 0;
   const struct btf_param *p = btf_params(proto);
   for (guint i = 0; i < m->nargs; i++) {
     const char *pname = btf__name_by_offset(b, p[i].name_off);

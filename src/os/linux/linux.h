@@ -62,6 +62,7 @@ typedef struct {
   guint nargs;            /* 0..6 */
   char *arg_types[6];     /* "const char *", "int", ... */
   char *arg_names[6];     /* "filename", "flags", ... */
+  gboolean returns_void;  /* a kernel function without a result (from BTF) */
 } GtSyscallMeta;
 
 void gt_syscall_meta_free(GtSyscallMeta *m);
