@@ -38,16 +38,23 @@ rm -rf "$ROOT/boot" "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share
 mkdir -p "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/run" "$ROOT/tmp" "$ROOT/var/log" \
   "$ROOT/root/guest" "$ROOT/usr/bin"
 
-# guestrace and every shared library it loads, at the same paths (a build
-# tree's binary finds libguestrace through an $ORIGIN-relative runpath).
+# guestrace and every shared library it loads. System libraries keep their
+# paths; the build tree's own (libguestrace) go to /opt/guestrace/lib, since
+# the build tree may live under /tmp, which dom0 mounts over.
 GT=$(cd "$(dirname "$GT")" && pwd)/$(basename "$GT")
-mkdir -p "$ROOT$(dirname "$GT")"
-cp "$GT" "$ROOT$GT"
-ln -sf "$GT" "$ROOT/usr/bin/guestrace"
+mkdir -p "$ROOT/opt/guestrace/bin" "$ROOT/opt/guestrace/lib"
+cp "$GT" "$ROOT/opt/guestrace/bin/guestrace"
+printf '#!/bin/sh\nLD_LIBRARY_PATH=/opt/guestrace/lib exec /opt/guestrace/bin/guestrace "$@"\n' \
+  > "$ROOT/usr/bin/guestrace"
+chmod 755 "$ROOT/usr/bin/guestrace"
 for lib in $(ldd "$GT" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
-  mkdir -p "$ROOT$(dirname "$lib")"
-  rm -f "$ROOT$lib"
-  cp -L "$lib" "$ROOT$lib"
+  case "$lib" in
+    /lib/*|/lib64/*|/usr/*) dest="$ROOT$lib" ;;
+    *) dest="$ROOT/opt/guestrace/lib/$(basename "$lib")" ;;
+  esac
+  mkdir -p "$(dirname "$dest")"
+  rm -f "$dest"
+  cp -L "$lib" "$dest"
 done
 
 # The domU: the guest kit's kernel and initramfs, our init laid over it
