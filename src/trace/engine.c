@@ -114,32 +114,37 @@ gt_engine_add(GtEngine *e, const char *name, GtSyscallFunc call_cb, GtSysretFunc
 
 GtEnforcer *gt_engine_enforcer(GtEngine *e) { return e->enforcer; }
 
+/* The handler symbols of every 64-bit system call the kernel numbers, as a
+ * NULL-terminated array. */
+static GPtrArray *
+all_syscall_symbols(GtEngine *e)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, e->meta);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (((const GtSyscallMeta *)value)->nr >= 0)
+      g_ptr_array_add(out, g_strconcat("__x64_sys_", (char *)key, NULL));
+  g_ptr_array_add(out, NULL);
+  return out;
+}
+
 gboolean
 gt_engine_add_all_syscalls(GtEngine *e, GError **error)
 {
-  GHashTableIter it;
-  gpointer key, value;
   guint added = 0;
-  g_autoptr(GPtrArray) names = g_ptr_array_new();
-  g_hash_table_iter_init(&it, e->meta);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    const GtSyscallMeta *m = value;
-    if (m->nr >= 0)
-      g_ptr_array_add(names, key);
-  }
-  if (!names->len) {
-    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
-                "the kernel lists no system calls (no syscall tracepoint metadata)");
-    return FALSE;
-  }
-  for (guint i = 0; i < names->len; i++) {
-    g_autofree char *sym = g_strconcat("__x64_sys_", (char *)names->pdata[i], NULL);
+  g_autoptr(GPtrArray) syms = all_syscall_symbols(e);
+  for (guint i = 0; syms->pdata[i]; i++) {
     g_autoptr(GError) err = NULL;
-    if (gt_engine_add(e, sym, NULL, NULL, NULL, TRUE, &err))
+    if (gt_engine_add(e, syms->pdata[i], NULL, NULL, NULL, TRUE, &err))
       added++;
     else
-      g_debug("not tracing %s: %s", sym, err->message);
+      g_debug("not tracing %s: %s", (char *)syms->pdata[i], err->message);
   }
+  if (!added)
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "the kernel lists no traceable system calls (no syscall tracepoint metadata?)");
   return added > 0;
 }
 
@@ -318,14 +323,7 @@ resolve_config(GtEngine *e, const GtConfig *config, GError **error)
   g_autoptr(GPtrArray) all = NULL;
   gboolean everything = names == NULL;
   if (everything) {
-    all = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init(&it, e->meta);
-    while (g_hash_table_iter_next(&it, &key, &value))
-      if (((GtSyscallMeta *)value)->nr >= 0)
-        g_ptr_array_add(all, g_strconcat("__x64_sys_", (char *)key, NULL));
-    g_ptr_array_add(all, NULL);
+    all = all_syscall_symbols(e);
     names = (const char *const *)all->pdata;
   }
   for (const char *const *n = names; *n; n++) {

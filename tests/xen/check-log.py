@@ -96,6 +96,25 @@ def main():
     check("real vm_event requests recorded (version 7, vCPU paused)", len(rec) >= 4000 and
           all(rec[i:i + 4] == b"\x07\0\0\0" and rec[i + 4] & 1 for i in range(0, len(rec) - 399, 400)),
           "%d bytes" % len(rec))
+    # the abort filter: guestrace aborted the domU's openat of xenab, and
+    # the domU program saw -13
+    frecs = []
+    for l in lines:
+        if l.startswith("GX-F "):
+            try:
+                frecs.append(json.loads(l[5:]))
+            except ValueError:
+                pass
+    aborted = [r for r in frecs if r.get("aborted") and r.get("ret") == -13]
+    seen = []
+    for l in lines:
+        if l.startswith("GX-O "):
+            try:
+                seen.append(json.loads(l[5:]).get("ret"))
+            except ValueError:
+                pass
+    check("abort filter: the guest program sees the chosen error", kv("FILTER-END", "rc") == 0
+          and aborted and -13 in seen, "aborted records %d, guest results %s" % (len(aborted), seen))
     check("aborted trace (SIGINT) exits cleanly", kv("ABORT-END", "rc") == 0,
           marks.get("ABORT-END", ("", 0))[0])
     before, after = kv("ALIVE", "before"), kv("ALIVE", "after")
