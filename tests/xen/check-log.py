@@ -115,6 +115,9 @@ def main():
                 pass
     check("abort filter: the guest program sees the chosen error", kv("FILTER-END", "rc") == 0
           and aborted and -13 in seen, "aborted records %d, guest results %s" % (len(aborted), seen))
+    for l in lines:
+        if "GX-RETRY" in l:
+            print("# retried: " + l.strip())
     check("aborted trace (SIGINT) exits cleanly", kv("ABORT-END", "rc") == 0,
           marks.get("ABORT-END", ("", 0))[0])
     before, after = kv("ALIVE", "before"), kv("ALIVE", "after")
