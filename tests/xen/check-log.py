@@ -61,6 +61,22 @@ def main():
     exact = bool(inner) and all(c in (51, 501) for c in counts)
     check("every complete gtw-loop run traced exactly (N+1 getppid)", exact and len(inner) >= 2,
           "per-run counts %s" % counts[:20])
+    # the workload's own account of each run: pid and count, and the
+    # tracer's records of that run carry the right pid, tid, uid and comm
+    own = {}
+    for l in lines:
+        if l.startswith("GX-L "):
+            try:
+                o = json.loads(l[5:])
+                own[o.get("pid")] = o.get("count")
+            except ValueError:
+                pass
+    matched = [p for p in inner if p in own and len(by_pid[p]) == own[p] + 1 and
+               all(r.get("tid") == p and r.get("uid") == 0 and r.get("comm") == "gtw-loop"
+                   for r in by_pid[p])]
+    check("each traced run matches the workload's own log (pid, tid, uid, comm, count)",
+          inner and len(matched) == len(inner),
+          "%d of %d runs" % (len(matched), len(inner)))
     # the last process may have a call in flight when the trace ends (ret null)
     last = order[-1] if order else None
     good_ret = all(r.get("syscall") == "getppid" and
