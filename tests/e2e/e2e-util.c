@@ -5,6 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 
+GkGuest *
+e2e_boot(void)
+{
+  g_autoptr(GError) error = NULL;
+  GkOptions opts = { 0 };
+  GkGuest *g = gk_guest_boot(&opts, &error);
+  g_assert_no_error(error);
+  g_autofree char *ver = gk_image_kernel_version();
+  g_test_message("guest kernel %s", ver);
+  g_autofree char *ks = gk_guest_kallsyms_path(g, &error);
+  g_assert_no_error(error);
+  return g;
+}
+
 const char *
 e2e_guestrace_path(void)
 {

@@ -25,6 +25,12 @@ char *e2e_tool_stderr(E2eTool *t);
 void e2e_tool_free(E2eTool *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(E2eTool, e2e_tool_free)
 
+/* Boots the test guest with the kit's defaults (KASLR on, two vCPUs),
+ * logs its kernel version, and waits until the boot-time kallsyms dump is
+ * complete so its reads and writes do not flood a trace. Fails the test on
+ * error. */
+GkGuest *e2e_boot(void);
+
 /* Path of a built program (from the environment meson sets). */
 const char *e2e_guestrace_path(void);
 const char *e2e_example_path(void);

@@ -102,16 +102,6 @@ start_tracer(GkGuest *g, Servers *s, const char *config)
   return e2e_tool_start(g, argv, "guestrace: tracing");
 }
 
-static GkGuest *
-boot(void)
-{
-  g_autoptr(GError) error = NULL;
-  GkOptions opts = { 0 };
-  GkGuest *g = gk_guest_boot(&opts, &error);
-  g_assert_no_error(error);
-  return g;
-}
-
 static JsonObject *
 find_log(GPtrArray *wl, const char *syscall, const char *comm)
 {
@@ -129,7 +119,7 @@ find_log(GPtrArray *wl, const char *syscall, const char *comm)
 static void
 test_manual_examples(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   Servers s = { 0 };
   servers_start(&s, g);
   g_autofree char *config = g_build_filename(gk_guest_dir(g), "guestrace.conf", NULL);
@@ -200,7 +190,7 @@ wait_phase(GkGuest *g, const char *marker)
 static void
 test_abort_toggle_reload(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   Servers s = { 0 };
   servers_start(&s, g);
   g_autofree char *config = g_build_filename(gk_guest_dir(g), "guestrace.conf", NULL);

@@ -72,11 +72,7 @@ static void
 test_ps(void)
 {
   g_autoptr(GError) error = NULL;
-  GkOptions opts = { 0 };
-  g_autoptr(GkGuest) g = gk_guest_boot(&opts, &error);
-  g_assert_no_error(error);
-  g_autofree char *ver = gk_image_kernel_version();
-  g_test_message("guest kernel %s", ver);
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *kallsyms = gk_guest_kallsyms_path(g, &error);
   g_assert_no_error(error);
   g_assert_true(gk_guest_run(g, "gtw-pslist; sleep 30", &error));

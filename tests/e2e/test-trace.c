@@ -12,22 +12,6 @@ static const char *traced =
   "openat,read,write,close,getpid,getppid,getuid,getgid,gettid,unlink,clone,fork,"
   "setuid,setgid,execve,wait4,exit_group,exit,sched_setaffinity,clock_nanosleep";
 
-static GkGuest *
-boot(void)
-{
-  g_autoptr(GError) error = NULL;
-  GkOptions opts = { 0 };
-  GkGuest *g = gk_guest_boot(&opts, &error);
-  g_assert_no_error(error);
-  g_autofree char *ver = gk_image_kernel_version();
-  g_test_message("guest kernel %s", ver);
-  /* The kallsyms dump runs in the background at boot: let it finish so its
-   * reads and writes do not flood the trace. */
-  g_autofree char *ks = gk_guest_kallsyms_path(g, &error);
-  g_assert_no_error(error);
-  return g;
-}
-
 static E2eTool *
 start_guestrace(GkGuest *g, const char *const *extra)
 {
@@ -189,7 +173,7 @@ compare(GPtrArray *wl, GPtrArray *tr)
 static void
 test_workloads(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-e", traced, NULL };
   g_autoptr(E2eTool) t = start_guestrace(g, extra);
@@ -237,7 +221,7 @@ test_workloads(void)
 static void
 test_pid_filter_and_interrupt(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-p", "1", "-e", traced, NULL };
   g_autoptr(E2eTool) t = start_guestrace(g, extra);
@@ -265,7 +249,7 @@ test_pid_filter_and_interrupt(void)
 static void
 test_strace_witness(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "--comm", "gtw-files", "-e", traced, NULL };
   g_autoptr(E2eTool) t = start_guestrace(g, extra);
@@ -323,7 +307,7 @@ test_strace_witness(void)
 static void
 test_errors(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *sysmap = gk_image_sysmap_path();
   const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
                          "-e", "openat,no_such_call", gk_guest_spec(g), NULL };
@@ -353,7 +337,7 @@ test_errors(void)
 static void
 test_step_over(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   const char *extra[] = { "--format", "json", "--count", "30", "-e", "do_syscall_64", NULL };
   g_autoptr(E2eTool) t = start_guestrace(g, extra);
   g_autoptr(GError) error = NULL;
@@ -374,7 +358,7 @@ test_step_over(void)
 static void
 test_example(void)
 {
-  g_autoptr(GkGuest) g = boot();
+  g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   g_autofree char *sysmap = gk_image_sysmap_path();
   g_setenv("GUESTRACE_MEM", gk_guest_mem_path(g), TRUE);
