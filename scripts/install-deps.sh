@@ -6,7 +6,8 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libbpf-dev libxen-dev
 libelf-dev zlib1g-dev libcapstone-dev libjson-glib-dev libcurl4-openssl-dev
 qemu-system-x86 busybox-static cpio strace gzip xz-utils ca-certificates
-libnats-dev nats-server"
+libnats-dev nats-server
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

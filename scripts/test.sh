@@ -1,7 +1,10 @@
 #!/bin/sh
 # Builds guestrace with warnings as errors and AddressSanitizer +
 # UndefinedBehaviorSanitizer, builds the test guest, and runs every test
-# (unit and end-to-end). Ends with the line "N passed, N failed".
+# (unit and end-to-end). Then, for a full run (no arguments), builds the
+# libFuzzer targets with clang in build-fuzz and runs each for
+# GT_FUZZ_SECONDS (default 20; 0 skips them): see fuzz/README.md.
+# Ends with the line "N passed, N failed", fuzz targets included.
 # Usage: scripts/test.sh [meson test arguments, e.g. --suite unit]
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,20 +16,37 @@ fi
 ninja -C "$BUILD"
 status=0
 meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@" || status=$?
-python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
-import json, sys
+logs="$BUILD/meson-logs/testlog.json"
+FUZZ_BUILD=${GT_FUZZ_BUILD:-build-fuzz}
+if [ $# -eq 0 ] && [ "${GT_FUZZ_SECONDS:-20}" != 0 ]; then
+  rm -f "$FUZZ_BUILD/meson-logs/testlog.json"
+  GT_FUZZ_BUILD=$FUZZ_BUILD sh fuzz/run.sh "${GT_FUZZ_SECONDS:-20}" || status=$?
+  # A fuzz build that did not even build counts as one failure.
+  if [ -f "$FUZZ_BUILD/meson-logs/testlog.json" ]; then
+    logs="$logs $FUZZ_BUILD/meson-logs/testlog.json"
+  else
+    logs="$logs fuzz-build-failed"
+  fi
+fi
+python3 - $logs <<'PY'
+import json, os, sys
 passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
-        r = json.loads(line)
-        res = r.get("result")
-        if res in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif res == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
-            print("FAILED:", r.get("name"), res)
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        failed += 1
+        print("FAILED:", path)
+        continue
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            res = r.get("result")
+            if res in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif res == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
+                print("FAILED:", r.get("name"), res)
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status
