@@ -29,8 +29,21 @@ typedef struct {
 
 typedef struct GtKernelBtf GtKernelBtf;
 
+/* Largest BTF blob accepted: about 3x a full distribution kernel's
+ * (/sys/kernel/btf/vmlinux is 5.3 MiB on a 6.18 kernel, about 4 MiB on
+ * Debian 12's 6.1). The guest chooses __start_BTF/__stop_BTF and every byte
+ * in between, so a bigger blob is refused, not read. */
+#define GT_KBTF_MAX_SIZE (16u * 1024 * 1024)
+/* Most struct/union members one member lookup may examine (through
+ * anonymous members and dotted paths). A real lookup in task_struct
+ * examines a few hundred; each type is searched at most once per lookup,
+ * so a crafted graph of shared or cyclic anonymous members costs at most
+ * this much. */
+#define GT_KBTF_MAX_WORK (64u * 1024)
+
 /* Reads the kernel's BTF from guest memory (between __start_BTF and
- * __stop_BTF, at most 64 MiB) and parses it with libbpf. */
+ * __stop_BTF, at most GT_KBTF_MAX_SIZE), checks its header and parses it
+ * with libbpf. */
 GtKernelBtf *gt_kbtf_load_guest(GtMem *mem, guint64 cr3, const GtSymbols *syms,
                                 GError **error);
 /* Parses a raw BTF blob (e.g. /sys/kernel/btf/vmlinux) — for tests. */
@@ -39,7 +52,9 @@ void gt_kbtf_free(GtKernelBtf *btf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtKernelBtf, gt_kbtf_free)
 
 /* Byte offset of a member, through anonymous structs/unions; member may be
- * a dotted path ("thread_info.flags"). Bitfields are rejected. */
+ * a dotted path ("thread_info.flags"). Bitfields are rejected. A type graph
+ * with a cycle through anonymous members, or one needing more than
+ * GT_KBTF_MAX_WORK member visits, is GT_ERROR_INVALID_ARG. */
 gboolean gt_kbtf_member_offset(GtKernelBtf *btf, const char *struct_name,
                                const char *member, guint *offset, guint *size,
                                GError **error);

@@ -229,6 +229,151 @@ test_synthetic(void)
   g_assert_error(e3, GT_ERROR, GT_ERROR_NOT_FOUND);
 }
 
+static GtKernelBtf *
+load_built(struct btf *b)
+{
+  guint32 size = 0;
+  const void *raw = btf__raw_data(b, &size);
+  g_autoptr(GError) error = NULL;
+  GtKernelBtf *kb = gt_kbtf_load_raw(raw, size, &error);
+  g_assert_no_error(error);
+  btf__free(b);
+  return kb;
+}
+
+/* 32 levels of structs, each with 16 anonymous members of the next level:
+ * without a visited set a lookup of an absent member makes 16^32 calls (and
+ * this test never ends); with it, each level is searched once. */
+static void
+test_diamonds(void)
+{
+  struct btf *b = btf__new_empty();
+  int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int next = btf__add_struct(b, "leaf", 4);
+  btf__add_field(b, "x", t_int, 0, 0);
+  for (int level = 0; level < 30; level++) {
+    int id = btf__add_struct(b, level == 29 ? "top" : NULL, 4);
+    for (int i = 0; i < 16; i++)
+      btf__add_field(b, NULL, next, 0, 0);
+    next = id;
+  }
+  g_autoptr(GtKernelBtf) kb = load_built(b);
+  guint off = 99, size = 0;
+  g_autoptr(GError) e1 = NULL, e2 = NULL;
+  g_assert_false(gt_kbtf_member_offset(kb, "top", "absent", &off, &size, &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_NOT_FOUND);
+  /* A member at the bottom is still found through the shared levels. */
+  g_assert_true(gt_kbtf_member_offset(kb, "top", "x", &off, &size, &e2));
+  g_assert_no_error(e2);
+  g_assert_cmpuint(off, ==, 0);
+  g_assert_cmpuint(size, ==, 4);
+}
+
+/* A struct whose anonymous members are itself (10,000 times) and a pair of
+ * structs containing each other: refused as broken, at once. */
+static void
+test_cycles(void)
+{
+  struct btf *b = btf__new_empty();
+  int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int self = btf__add_struct(b, "self", 4);
+  for (int i = 0; i < 10000; i++)
+    btf__add_field(b, NULL, self, 0, 0);
+  int a = btf__add_struct(b, "a", 4);
+  btf__add_field(b, "y", t_int, 0, 0);
+  btf__add_field(b, NULL, a + 2, 0, 0);      /* the typedef below */
+  int bb = btf__add_struct(b, "b", 4);
+  btf__add_field(b, NULL, a, 0, 0);
+  btf__add_typedef(b, "b_t", bb);
+  g_autoptr(GtKernelBtf) kb = load_built(b);
+  guint off, size;
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+  g_assert_false(gt_kbtf_member_offset(kb, "self", "x", &off, &size, &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_nonnull(strstr(e1->message, "contains itself"));
+  g_assert_false(gt_kbtf_member_offset(kb, "b", "z", &off, &size, &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_INVALID_ARG);
+  /* A member found before the cycle is reached is still found. */
+  g_assert_true(gt_kbtf_member_offset(kb, "a", "y", &off, &size, &e3));
+  g_assert_no_error(e3);
+}
+
+/* More members than GT_KBTF_MAX_WORK to search: an error, not a long walk. */
+static void
+test_work_limit(void)
+{
+  struct btf *b = btf__new_empty();
+  int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int wide = btf__add_struct(b, "wide", 4);
+  for (guint i = 0; i < 60000; i++) {
+    char name[16];
+    g_snprintf(name, sizeof name, "m%u", i);
+    btf__add_field(b, name, t_int, 0, 0);
+  }
+  btf__add_struct(b, "two", 4);
+  btf__add_field(b, "w", wide, 0, 0);
+  btf__add_field(b, NULL, wide, 0, 0);
+  btf__add_field(b, NULL, wide + 2, 0, 0);   /* "other", below */
+  int other = btf__add_struct(b, "other", 4);
+  for (guint i = 0; i < 60000; i++)
+    btf__add_field(b, "o", t_int, 0, 0);
+  g_assert_cmpint(other, ==, wide + 2);
+  g_autoptr(GtKernelBtf) kb = load_built(b);
+  guint off, size;
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+  g_assert_true(gt_kbtf_member_offset(kb, "wide", "m59999", &off, &size, &e1));
+  g_assert_no_error(e1);
+  g_assert_false(gt_kbtf_member_offset(kb, "two", "absent", &off, &size, &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_nonnull(strstr(e2->message, "too many members"));
+  /* The budget is shared by the parts of a dotted path. */
+  g_assert_false(gt_kbtf_member_offset(kb, "two", "w.absent", &off, &size, &e3));
+  g_assert_error(e3, GT_ERROR, GT_ERROR_NOT_FOUND);
+}
+
+/* Blobs refused before libbpf sees them, with the reason. */
+static void
+test_bad_headers(void)
+{
+  struct btf *b = btf__new_empty();
+  btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  guint32 size = 0;
+  const guint8 *raw = btf__raw_data(b, &size);
+  g_autofree guint8 *copy = g_memdup2(raw, size);
+  struct btf_header *h = (struct btf_header *) copy;
+  static const struct { gsize field; guint32 value; const char *problem; } cases[] = {
+    { G_STRUCT_OFFSET(struct btf_header, type_len), 0x7fffffff, "type section" },
+    { G_STRUCT_OFFSET(struct btf_header, str_off), 0xfffffff0, "string section" },
+    { G_STRUCT_OFFSET(struct btf_header, str_len), 0, "string section" },
+    { G_STRUCT_OFFSET(struct btf_header, hdr_len), 4, "header length" },
+    { G_STRUCT_OFFSET(struct btf_header, type_off), 2, "type section" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    memcpy(copy, raw, size);
+    memcpy((guint8 *) h + cases[i].field, &cases[i].value, 4);
+    g_autoptr(GError) e = NULL;
+    g_assert_null(gt_kbtf_load_raw(copy, size, &e));
+    g_assert_error(e, GT_ERROR, GT_ERROR_INVALID_ARG);
+    g_assert_nonnull(strstr(e->message, cases[i].problem));
+  }
+  /* The last string byte must be NUL. */
+  memcpy(copy, raw, size);
+  copy[size - 1] = 'x';
+  g_autoptr(GError) e1 = NULL;
+  g_assert_null(gt_kbtf_load_raw(copy, size, &e1));
+  g_assert_nonnull(strstr(e1->message, "unterminated"));
+  btf__free(b);
+
+  /* Over the size cap: refused without parsing, the limit named. */
+  g_autofree guint8 *big = g_malloc0(GT_KBTF_MAX_SIZE + 1);
+  big[0] = 0x9f;
+  big[1] = 0xeb;
+  g_autoptr(GError) e2 = NULL;
+  g_assert_null(gt_kbtf_load_raw(big, GT_KBTF_MAX_SIZE + 1, &e2));
+  g_assert_error(e2, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_nonnull(strstr(e2->message, "16 MiB"));
+}
+
 /* Offsets from a BTF that lacks syscall_metadata: the error names it. */
 static void
 test_offsets_missing_struct(void)
@@ -250,5 +395,9 @@ main(int argc, char **argv)
   g_test_add_func("/linux/btf/bad-blobs", test_bad_blobs);
   g_test_add_func("/linux/btf/synthetic", test_synthetic);
   g_test_add_func("/linux/btf/offsets-missing-struct", test_offsets_missing_struct);
+  g_test_add_func("/linux/btf/diamonds", test_diamonds);
+  g_test_add_func("/linux/btf/cycles", test_cycles);
+  g_test_add_func("/linux/btf/work-limit", test_work_limit);
+  g_test_add_func("/linux/btf/bad-headers", test_bad_headers);
   return g_test_run();
 }
