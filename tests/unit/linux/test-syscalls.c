@@ -293,13 +293,16 @@ test_new_btf(void)
   g_assert_nonnull(gt_linux_btf(lx));
   g_assert_cmpuint(gt_linux_offsets(lx)->regs_di, ==, 112);
 
-  /* A BTF whose end is unmapped, and one that is too big. */
+  /* A BTF that is too big (1 GiB, 16 MiB + 1), empty, or whose end is
+   * unmapped (15 MiB, within the cap, past the fake RAM). */
   const char *bad[] = {
     "ffff888000010000 R __start_BTF\nffff888040010000 R __stop_BTF\n",
+    "ffff888000010000 R __start_BTF\nffff888001010001 R __stop_BTF\n",
     "ffff888000010000 R __start_BTF\nffff888000010000 R __stop_BTF\n",
-    "ffff888000010000 R __start_BTF\nffff888003010000 R __stop_BTF\n",
+    "ffff888000010000 R __start_BTF\nffff888000f10000 R __stop_BTF\n",
   };
-  const gint codes[] = { GT_ERROR_INVALID_ARG, GT_ERROR_INVALID_ARG, GT_ERROR_MEMORY };
+  const gint codes[] = { GT_ERROR_INVALID_ARG, GT_ERROR_INVALID_ARG, GT_ERROR_INVALID_ARG,
+                         GT_ERROR_MEMORY };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GtSymbols) s2 = make_syms(FG_KBASE + 0x1000, FG_KBASE, FG_KBASE + 8, bad[i]);
     g_assert_null(gt_linux_new(fg->mem, s2, fg->cr3, NULL, &error));
