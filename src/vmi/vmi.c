@@ -1,6 +1,7 @@
 /* Attaching to a guest: driver, memory, symbols, kernel page tables, KASLR. */
 #include "vmi/vmi.h"
 #include "vmi/kaslr.h"
+#include "vmi/ksyms-source.h"
 
 #define CR4_LA57 (1ULL << 12)
 /* With page-table isolation the user half of a PGD pair sits 4 KiB above
@@ -42,48 +43,92 @@ try_root(GtVmi *vmi, guint64 root, GError **error)
   return TRUE;
 }
 
+/* Candidate kernel page-table roots, from every vCPU's CR3: vCPUs in kernel
+ * mode first (their CR3 maps the kernel), and for a page-table-isolation
+ * user CR3 its kernel twin too. */
 static gboolean
-find_kernel_root(GtVmi *vmi, GError **error)
+collect_roots(GtVmi *vmi, GArray *roots, GError **error)
 {
-  g_autoptr(GError) last = NULL;
   for (guint pass = 0; pass < 2; pass++) {
     for (guint cpu = 0; cpu < vmi->nvcpus; cpu++) {
       GtRegs regs;
       if (!vmi->driver->ops->get_regs(vmi->driver, cpu, &regs, error))
         return FALSE;
       gboolean kernel_mode = (regs.r[GT_REG_CS] & 3) == 0;
-      /* First pass: vCPUs in kernel mode, whose CR3 maps the kernel. */
       if ((pass == 0) != kernel_mode)
         continue;
-      vmi->la57 = (regs.r[GT_REG_CR4] & CR4_LA57) != 0;
-      gt_mem_set_la57(vmi->mem, vmi->la57);
+      if (roots->len == 0) {
+        vmi->la57 = (regs.r[GT_REG_CR4] & CR4_LA57) != 0;
+        gt_mem_set_la57(vmi->mem, vmi->la57);
+      }
       guint64 root = regs.r[GT_REG_CR3] & GT_PT_ADDR_MASK;
-      guint64 candidates[2] = { root, root & ~PTI_USER_BIT };
-      for (guint i = 0; i < (root & PTI_USER_BIT ? 2 : 1); i++) {
-        g_clear_error(&last);
-        if (try_root(vmi, candidates[i], &last))
-          return TRUE;
+      g_array_append_val(roots, root);
+      if (root & PTI_USER_BIT) {
+        root &= ~PTI_USER_BIT;
+        g_array_append_val(roots, root);
       }
     }
   }
-  if (last)
-    g_propagate_error(error, g_steal_pointer(&last));
-  else
+  if (roots->len == 0) {
     g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "no vCPU to read page tables from");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+find_kernel_root(GtVmi *vmi, GArray *roots, GError **error)
+{
+  g_autoptr(GError) last = NULL;
+  for (guint i = 0; i < roots->len; i++) {
+    g_clear_error(&last);
+    if (try_root(vmi, g_array_index(roots, guint64, i), &last))
+      return TRUE;
+  }
+  g_propagate_error(error, g_steal_pointer(&last));
   return FALSE;
+}
+
+/* Time allowed to find VMCOREINFO: without a map it is the only source;
+ * with one it is a cross-check that must not slow attaching down (it is
+ * skipped when guest RAM is only reachable through the slow stub). */
+#define SCAN_BUDGET_US (30 * G_USEC_PER_SEC)
+#define CHECK_BUDGET_US (300 * 1000)
+
+/* Symbols: the user's map if given (checked against the guest's VMCOREINFO
+ * when that is found quickly), else the guest's own kallsyms. */
+static gboolean
+load_symbols(GtVmi *vmi, const GtLoopOptions *opts, GArray *roots, GError **error)
+{
+  if (!opts->sysmap_path) {
+    vmi->syms = gt_ksyms_from_memory(vmi->mem, (const guint64 *)roots->data, roots->len,
+                                     SCAN_BUDGET_US, NULL, error);
+    return vmi->syms != NULL && find_kernel_root(vmi, roots, error);
+  }
+  vmi->syms = gt_symbols_load(opts->sysmap_path, error);
+  if (!vmi->syms)
+    return FALSE;
+  g_autoptr(GError) err = NULL;
+  gboolean found = find_kernel_root(vmi, roots, &err);
+  guint64 probe = found ? vmi->kcr3 : g_array_index(roots, guint64, 0);
+  g_autoptr(GtVmcoreinfo) vi = gt_ksyms_find_vmcoreinfo(vmi->mem, probe, CHECK_BUDGET_US);
+  if (vi && found)
+    return gt_ksyms_check_map(vmi->syms, opts->sysmap_path, vi, error);
+  if (vi) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "the symbol map %s is not for the guest's kernel %s: no KASLR slide "
+                "puts its linux_banner on the guest's", opts->sysmap_path,
+                gt_vmcoreinfo_osrelease(vi));
+    return FALSE;
+  }
+  if (!found)
+    g_propagate_error(error, g_steal_pointer(&err));
+  return found;
 }
 
 GtVmi *
 gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error)
 {
-  if (!opts->sysmap_path) {
-    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
-                "no kernel symbol map: give a System.map or a /proc/kallsyms dump");
-    return NULL;
-  }
-  g_autoptr(GtSymbols) syms = gt_symbols_load(opts->sysmap_path, error);
-  if (!syms)
-    return NULL;
   GtDriverOptions dopts = {
     .mem_path = opts->mem_path,
     .lowmem = opts->lowmem,
@@ -94,10 +139,10 @@ gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error)
     return NULL;
   g_autoptr(GtVmi) vmi = g_new0(GtVmi, 1);
   vmi->driver = driver;
-  vmi->syms = g_steal_pointer(&syms);
   vmi->mem = gt_mem_new(phys_read, phys_write, driver);
   vmi->nvcpus = driver->ops->vcpu_count(driver);
-  if (!find_kernel_root(vmi, error)) {
+  g_autoptr(GArray) roots = g_array_new(FALSE, FALSE, sizeof(guint64));
+  if (!collect_roots(vmi, roots, error) || !load_symbols(vmi, opts, roots, error)) {
     g_prefix_error(error, "cannot find the kernel in %s: ", spec);
     return NULL;
   }

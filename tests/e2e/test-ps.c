@@ -1,16 +1,18 @@
 /* End to end: `guestrace ps` on a real guest (KASLR on, two vCPUs) matches
  * what the guest's own /proc said in the same boot, with a link-time
- * System.map and with the guest's runtime kallsyms dump; and the guest keeps
+ * System.map, with the guest's runtime kallsyms dump and with no map (symbols
+ * from guest memory); and the guest keeps
  * running afterwards. */
 #include "e2e-util.h"
 
 #include <string.h>
 
+/* map NULL: symbols from guest memory. */
 static char *
 run_ps(GkGuest *g, const char *map)
 {
   const char *argv[] = { e2e_guestrace_path(), "ps", "--json", "--mem", gk_guest_mem_path(g),
-                         "-m", map, gk_guest_spec(g), NULL };
+                         gk_guest_spec(g), map ? "-m" : NULL, map, NULL };
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
   g_autoptr(GError) error = NULL;
@@ -85,6 +87,9 @@ test_ps(void)
   compare(guest, with_map);
   g_autofree char *with_kallsyms = run_ps(g, kallsyms);
   g_assert_cmpstr(with_kallsyms, ==, with_map);
+  /* No map at all: the kernel's own kallsyms, read from its memory. */
+  g_autofree char *from_memory = run_ps(g, NULL);
+  g_assert_cmpstr(from_memory, ==, with_map);
 
   /* The guest still runs: its console keeps going after we detached. */
   g_assert_cmpint(gk_guest_run_rc(g), ==, -1);

@@ -12,21 +12,35 @@ static const char *traced =
   "openat,read,write,close,getpid,getppid,getuid,getgid,gettid,unlink,clone,fork,"
   "setuid,setgid,execve,wait4,exit_group,exit,sched_setaffinity,clock_nanosleep";
 
+/* How guestrace is pointed at the guest: what the user gives it. */
+typedef enum {
+  ATTACH_MAP,       /* --mem FILE -m System.map qemu:HOST:PORT */
+  ATTACH_MEMORY,    /* --mem FILE qemu:HOST:PORT: symbols from guest memory */
+} AttachMode;
+
 static E2eTool *
-start_guestrace(GkGuest *g, const char *const *extra)
+start_guestrace_mode(GkGuest *g, AttachMode mode, const char *const *extra)
 {
   g_autofree char *sysmap = gk_image_sysmap_path();
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)e2e_guestrace_path());
   g_ptr_array_add(argv, "--mem");
   g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
-  g_ptr_array_add(argv, "-m");
-  g_ptr_array_add(argv, sysmap);
+  if (mode == ATTACH_MAP) {
+    g_ptr_array_add(argv, "-m");
+    g_ptr_array_add(argv, sysmap);
+  }
   for (const char *const *e = extra; e && *e; e++)
     g_ptr_array_add(argv, (char *)*e);
   g_ptr_array_add(argv, (char *)gk_guest_spec(g));
   g_ptr_array_add(argv, NULL);
   return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
+}
+
+static E2eTool *
+start_guestrace(GkGuest *g, const char *const *extra)
+{
+  return start_guestrace_mode(g, ATTACH_MAP, extra);
 }
 
 /* The trace's value of each argument in kernel order: what the kernel
@@ -171,12 +185,12 @@ compare(GPtrArray *wl, GPtrArray *tr)
 }
 
 static void
-test_workloads(void)
+test_workloads(gconstpointer data)
 {
   g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-e", traced, NULL };
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = start_guestrace_mode(g, GPOINTER_TO_INT(data), extra);
   g_autofree char *cmd = g_strdup_printf("gtw-files %s; gtw-thread %s; gtw-forkexec %s",
                                          word, word, word);
   g_autoptr(GError) error = NULL;
@@ -383,7 +397,9 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/trace/workloads", test_workloads);
+  g_test_add_data_func("/trace/workloads", GINT_TO_POINTER(ATTACH_MAP), test_workloads);
+  g_test_add_data_func("/trace/workloads-no-map", GINT_TO_POINTER(ATTACH_MEMORY),
+                       test_workloads);
   g_test_add_func("/trace/pid-filter-and-interrupt", test_pid_filter_and_interrupt);
   g_test_add_func("/trace/strace-witness", test_strace_witness);
   g_test_add_func("/trace/errors", test_errors);

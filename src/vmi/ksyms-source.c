@@ -1,0 +1,219 @@
+/* Kernel symbols from guest memory, and the cross-check with a user's map. */
+#include "vmi/ksyms-source.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <guestrace/types.h>
+#include "vmi/kallsyms.h"
+
+#define KERNEL_IMAGE_BASE 0xffffffff80000000ULL
+/* Guest RAM scanned for VMCOREINFO at most (it sits in the first tens of
+ * MiB in practice; the bound only limits a hostile or huge guest). */
+#define SCAN_MAX_BYTES (64ULL << 30)
+
+static gboolean
+phys_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
+{
+  return gt_mem_read_phys(ctx, pa, buf, len, error);
+}
+
+typedef struct {
+  GtMem *mem;
+  guint64 root;
+} KvaCtx;
+
+static gboolean
+kva_read(void *ctx, guint64 va, void *buf, gsize len, GError **error)
+{
+  KvaCtx *k = ctx;
+  return gt_mem_read(k->mem, k->root, va, buf, len, error);
+}
+
+/* The kallsyms table addresses VMCOREINFO names (6.0+). */
+static gboolean
+tables_from_vmcoreinfo(const GtVmcoreinfo *vi, GtKallsymsTables *t, GError **error)
+{
+  memset(t, 0, sizeof *t);
+  gboolean ok = gt_vmcoreinfo_symbol(vi, "_stext", &t->stext) &&
+                gt_vmcoreinfo_symbol(vi, "kallsyms_num_syms", &t->num_syms) &&
+                gt_vmcoreinfo_symbol(vi, "kallsyms_names", &t->names) &&
+                gt_vmcoreinfo_symbol(vi, "kallsyms_token_table", &t->token_table) &&
+                gt_vmcoreinfo_symbol(vi, "kallsyms_token_index", &t->token_index);
+  gt_vmcoreinfo_symbol(vi, "kallsyms_offsets", &t->offsets);
+  gt_vmcoreinfo_symbol(vi, "kallsyms_relative_base", &t->relative_base);
+  gt_vmcoreinfo_symbol(vi, "kallsyms_addresses", &t->addresses);
+  if (!ok || (!t->offsets && !t->addresses)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+                "the VMCOREINFO of kernel %s names no kallsyms tables (kernels before 6.0 "
+                "do not; finding the tables by scanning the kernel image is not "
+                "implemented)", gt_vmcoreinfo_osrelease(vi));
+    return FALSE;
+  }
+  /* Two-byte name lengths since 6.1 (73bbb94466fd3). */
+  guint major = 0, minor = 0;
+  sscanf(gt_vmcoreinfo_osrelease(vi), "%u.%u", &major, &minor);
+  t->big_lengths = major > 6 || (major == 6 && minor >= 1);
+  return TRUE;
+}
+
+/* linux_banner must read "Linux version OSRELEASE " through the page
+ * tables: ties the decoded map to the kernel that really runs. */
+static gboolean
+banner_matches(GtMem *mem, guint64 root, const GtSymbols *syms, const char *osrelease,
+               GError **error)
+{
+  guint64 va;
+  g_autofree char *want = g_strdup_printf("Linux version %s ", osrelease);
+  gsize n = strlen(want);
+  g_autofree char *got = g_malloc0(n + 1);
+  if (!gt_symbols_lookup(syms, "linux_banner", &va) ||
+      !gt_mem_read(mem, root, va, got, n, NULL) || memcmp(got, want, n) != 0) {
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "the decoded kallsyms do not place linux_banner (\"%s\") right", want);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  GtMem *mem;
+  const guint64 *roots;
+  guint nroots;
+  GtSymbols *syms;
+  GError *last;
+} Try;
+
+static gboolean
+try_root(Try *tr, const GtVmcoreinfo *vi, guint64 root, const GtKallsymsTables *t)
+{
+  KvaCtx k = { tr->mem, root };
+  gsize len = 0;
+  g_clear_error(&tr->last);
+  g_autofree char *text = gt_kallsyms_decode(t, kva_read, &k, &len, NULL, &tr->last);
+  if (!text)
+    return FALSE;
+  g_autoptr(GtSymbols) syms = gt_symbols_parse(text, len, "guest kallsyms", &tr->last);
+  if (!syms || !banner_matches(tr->mem, root, syms, gt_vmcoreinfo_osrelease(vi), &tr->last))
+    return FALSE;
+  tr->syms = g_steal_pointer(&syms);
+  return TRUE;
+}
+
+static gboolean
+accept_candidate(const GtVmcoreinfo *vi, gpointer user)
+{
+  Try *tr = user;
+  GtKallsymsTables t;
+  g_clear_error(&tr->last);
+  if (!tables_from_vmcoreinfo(vi, &t, &tr->last))
+    return FALSE;
+  for (guint i = 0; i < tr->nroots; i++)
+    if (try_root(tr, vi, tr->roots[i], &t))
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+describe_scan(const GtVmcoreinfoScanStats *st)
+{
+  g_autoptr(GString) s = g_string_new(NULL);
+  g_string_append_printf(s, "scanned %" G_GUINT64_FORMAT " MiB of guest RAM",
+                         st->pages_scanned / 256);
+  g_string_append_printf(s, " (0-0x%" G_GINT64_MODIFIER "x", st->low_end);
+  if (st->high_end > 0x100000000ULL)
+    g_string_append_printf(s, ", 0x100000000-0x%" G_GINT64_MODIFIER "x", st->high_end);
+  g_string_append_printf(s, ")%s for VMCOREINFO, %u candidate(s)",
+                         st->timed_out ? " before the time limit" : "", st->candidates);
+  return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+GtSymbols *
+gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots, gint64 budget_us,
+                     GtVmcoreinfo **vi_out, GError **error)
+{
+  Try tr = { mem, roots, nroots, NULL, NULL };
+  GtVmcoreinfoScanStats st;
+  gint64 deadline = g_get_monotonic_time() + budget_us;
+  GtVmcoreinfo *vi = gt_vmcoreinfo_scan(phys_read, mem, SCAN_MAX_BYTES, deadline,
+                                        accept_candidate, &tr, &st);
+  if (!vi) {
+    g_autofree char *what = describe_scan(&st);
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "no kernel symbols in guest memory: %s%s%s; give the kernel's System.map "
+                "or a /proc/kallsyms dump with -m", what, tr.last ? ", the last: " : "",
+                tr.last ? tr.last->message : "");
+    g_clear_error(&tr.last);
+    return NULL;
+  }
+  g_clear_error(&tr.last);
+  if (vi_out)
+    *vi_out = vi;
+  else
+    gt_vmcoreinfo_free(vi);
+  return tr.syms;
+}
+
+typedef struct {
+  GtMem *mem;
+  guint64 kcr3;
+} MappedCtx;
+
+static gboolean
+stext_mapped(const GtVmcoreinfo *vi, gpointer user)
+{
+  MappedCtx *m = user;
+  guint64 stext, pa;
+  return gt_vmcoreinfo_symbol(vi, "_stext", &stext) &&
+         gt_mem_translate(m->mem, m->kcr3, stext, &pa, NULL);
+}
+
+GtVmcoreinfo *
+gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us)
+{
+  MappedCtx m = { mem, kcr3 };
+  return gt_vmcoreinfo_scan(phys_read, mem, SCAN_MAX_BYTES,
+                            g_get_monotonic_time() + budget_us, stext_mapped, &m, NULL);
+}
+
+typedef struct {
+  const GtSymbols *map;
+  const char *map_name;
+  const GtVmcoreinfo *vi;
+  GError **error;
+  gboolean ok;
+} CheckCtx;
+
+static void
+check_name(CheckCtx *c, const char *name)
+{
+  guint64 want, have;
+  if (!c->ok || !gt_vmcoreinfo_symbol(c->vi, name, &want) || want < KERNEL_IMAGE_BASE ||
+      !gt_symbols_lookup(c->map, name, &have) || have == want)
+    return;
+  g_set_error(c->error, GT_ERROR, GT_ERROR_INVALID_ARG,
+              "the symbol map %s does not match the guest's kernel %s: it puts %s at "
+              "0x%" G_GINT64_MODIFIER "x, the guest has it at 0x%" G_GINT64_MODIFIER "x",
+              c->map_name, gt_vmcoreinfo_osrelease(c->vi), name, have, want);
+  c->ok = FALSE;
+}
+
+static void
+check_key(gpointer key, gpointer value, gpointer user)
+{
+  const char *k = key;
+  (void)value;
+  if (!g_str_has_prefix(k, "SYMBOL(") || !g_str_has_suffix(k, ")"))
+    return;
+  g_autofree char *name = g_strndup(k + 7, strlen(k) - 8);
+  check_name(user, name);
+}
+
+gboolean
+gt_ksyms_check_map(const GtSymbols *map, const char *map_name, const GtVmcoreinfo *vi,
+                   GError **error)
+{
+  CheckCtx c = { map, map_name, vi, error, TRUE };
+  check_name(&c, "_stext");  /* the most telling one first */
+  g_hash_table_foreach(gt_vmcoreinfo_table(vi), check_key, &c);
+  return c.ok;
+}

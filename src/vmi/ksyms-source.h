@@ -1,0 +1,28 @@
+/* Where the kernel's symbols come from: a map the user gave (-m), or the
+ * guest's own memory (VMCOREINFO + kallsyms), and the cross-check of the
+ * two when both exist. */
+#pragma once
+
+#include "vmi/memory.h"
+#include "vmi/symbols.h"
+#include "vmi/vmcoreinfo.h"
+
+/* Finds VMCOREINFO in guest-physical RAM and decodes the kernel's kallsyms,
+ * reading the tables through the kernel page tables at one of roots (a
+ * vCPU's CR3 values). The result holds run-time addresses. A candidate is
+ * only accepted if its tables decode, its _stext matches, and
+ * linux_banner reads "Linux version OSRELEASE " through those page tables:
+ * a page planted by a process cannot pass. On failure the error says what
+ * was tried. *vi_out (if not NULL) gets the accepted VMCOREINFO. */
+GtSymbols *gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots,
+                                gint64 budget_us, GtVmcoreinfo **vi_out, GError **error);
+
+/* Finds VMCOREINFO whose SYMBOL(_stext) is mapped at kcr3, within
+ * budget_us (for a cross-check: NULL if not found in time). */
+GtVmcoreinfo *gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us);
+
+/* Cross-check of a user's map (slide applied) with the guest's VMCOREINFO:
+ * every kernel-image SYMBOL() both have must agree. FALSE with a one-line
+ * error naming the first disagreement. */
+gboolean gt_ksyms_check_map(const GtSymbols *map, const char *map_name,
+                            const GtVmcoreinfo *vi, GError **error);
