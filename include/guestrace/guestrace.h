@@ -383,7 +383,9 @@ GT_API gint64 gt_guest_get_return_value(GtGuestState *state);
  * gt_guest_get_process_name:
  * @state: the guest state passed to a callback.
  *
- * Returns: (transfer none): the calling thread's name (comm).
+ * Returns: (transfer none): the calling thread's name (comm): its exact
+ * bytes up to the first NUL (at most 16, the kernel's TASK_COMM_LEN). The
+ * process chose them: escape before display (gt_escape_text()).
  */
 GT_API const char *gt_guest_get_process_name(GtGuestState *state);
 
@@ -558,7 +560,8 @@ GT_API guint gt_event_get_vcpu(GtEvent *event);
  * @ppid: parent process id.
  * @uid: real user id.
  * @gid: real group id.
- * @comm: the process name.
+ * @comm: the process name: its exact bytes up to a NUL (at most 16, the
+ *   kernel's TASK_COMM_LEN), chosen by the process: escape before display.
  *
  * One process of the guest.
  */
@@ -584,4 +587,5 @@ GT_API GArray *gt_loop_list_processes(GtLoop *loop, GError **error);
 G_END_DECLS
 
 #include <guestrace/record.h>
+#include <guestrace/escape.h>
 #include <guestrace/policy.h>

@@ -232,7 +232,8 @@ decode_one(GtRecord *rec, GtRecordArg *a, Decoder d, const GtArgReader *rd)
     }
     a->text = gt_quote_bytes(buf, got, 32, (gsize)len > want);
     buf[got] = '\0';
-    a->str = g_strndup(buf, got);
+    a->str_len = got;  /* a buffer may hold NULs */
+    a->str = g_steal_pointer(&buf);
     return;
   }
   case D_SOCKADDR: {

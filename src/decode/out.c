@@ -28,7 +28,8 @@ decode_read(GtRecord *rec, const GtArgReader *rd)
     return;
   buf->out = gt_quote_bytes(data, want, 32, (gsize)rec->result > want);
   data[want] = '\0';
-  buf->out_str = g_strndup(data, want);
+  buf->out_str_len = want;  /* a buffer may hold NULs */
+  buf->out_str = g_steal_pointer(&data);
 }
 
 static char *

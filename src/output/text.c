@@ -4,6 +4,9 @@
  */
 #include "trace/record-private.h"
 #include "decode/decode.h"
+#include "escape/escape.h"
+
+#include <string.h>
 
 static void
 append_result(GString *s, const GtRecord *r)
@@ -38,15 +41,24 @@ gt_record_format_text(const GtRecord *r)
 {
   GString *s = g_string_new(NULL);
   if (r->tid != r->pid)
-    g_string_append_printf(s, "[pid %d/%d %s] %s(", r->pid, r->tid, r->comm, r->name);
+    g_string_append_printf(s, "[pid %d/%d ", r->pid, r->tid);
   else
-    g_string_append_printf(s, "[pid %d %s] %s(", r->pid, r->comm, r->name);
+    g_string_append_printf(s, "[pid %d ", r->pid);
+  /* The process names itself and the guest's kernel names its calls:
+   * both escaped, so no guest byte reaches a terminal raw. */
+  gt_escape_append_text(s, r->comm, strlen(r->comm), GT_ESCAPE_OCTAL, NULL);
+  g_string_append(s, "] ");
+  gt_escape_append_text(s, r->name, strlen(r->name), GT_ESCAPE_OCTAL, NULL);
+  g_string_append_c(s, '(');
   gboolean first = TRUE;
   for (guint i = 0; i < r->nargs; i++) {
     if (r->args[i].hidden_in_text)
       continue;
     const char *t = r->args[i].out ? r->args[i].out : r->args[i].text;
-    g_string_append_printf(s, "%s%s", first ? "" : ", ", t);
+    g_string_append(s, first ? "" : ", ");
+    /* Decoders write escaped text; escaping what is not printable again
+     * changes nothing then, and keeps one line per call if one did not. */
+    gt_escape_append_text(s, t, strlen(t), GT_ESCAPE_OCTAL, "");
     first = FALSE;
   }
   g_string_append_c(s, ')');

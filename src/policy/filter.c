@@ -5,6 +5,7 @@
 #include <string.h>
 #include <guestrace/types.h>
 #include "decode/decode.h"
+#include "escape/escape.h"
 #include "policy/config.h"
 
 /* The kernel keeps 15 characters of a process name (TASK_COMM_LEN - 1). */
@@ -534,20 +535,14 @@ gint64 gt_filter_abort_retval(const GtFilter *f) { return f->abort_retval; }
 
 /* Rendering. */
 
-/* Appends guest text cut at GT_POLICY_RENDER_MAX, control bytes as \xNN so
- * a guest string cannot break an event line. By hand: g_strescape would
- * also escape every non-ASCII byte of UTF-8 file names. */
+/* Appends guest text cut at GT_POLICY_RENDER_MAX, through the one escaper
+ * (non-printable bytes as \xNN) so a guest string cannot break an event
+ * line. */
 static void
 append_clean(GString *out, const char *s)
 {
   gsize n = strnlen(s, GT_POLICY_RENDER_MAX + 1);
-  for (gsize i = 0; i < n && i < GT_POLICY_RENDER_MAX; i++) {
-    guchar ch = (guchar)s[i];
-    if (ch < 0x20 || ch == 0x7f)
-      g_string_append_printf(out, "\\x%02x", ch);
-    else
-      g_string_append_c(out, (char)ch);
-  }
+  gt_escape_append_text(out, s, MIN(n, GT_POLICY_RENDER_MAX), GT_ESCAPE_HEX_CHARS, "");
   if (n > GT_POLICY_RENDER_MAX)
     g_string_append(out, "...");
 }

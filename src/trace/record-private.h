@@ -11,8 +11,11 @@ typedef struct {
   char *type;        /* the kernel's argument type, or NULL */
   guint64 value;     /* raw value */
   char *text;        /* rendered for text output */
-  /* For JSON: a string argument's decoded string (NULL otherwise). */
+  /* For JSON: a string argument's bytes (NULL otherwise), NUL-terminated;
+   * str_len is their count when they may hold NULs (a buffer), 0 for "up
+   * to the NUL". */
   char *str;
+  gsize str_len;
   /* For JSON: a decoded list (argv), NULL otherwise. */
   char **strv;
   /* For JSON numbers: whether the kernel's type is signed, and the value
@@ -27,6 +30,7 @@ typedef struct {
    * array of integers (out_ints). NULL/FALSE when none. */
   char *out;
   char *out_str;
+  gsize out_str_len;  /* as str_len */
   gboolean out_is_int;
   gint64 out_int;
   GArray *out_ints;

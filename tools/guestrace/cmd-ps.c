@@ -1,8 +1,8 @@
 /* guestrace ps GUEST: the guest's process list, read from outside. */
 #include "cli.h"
 
-#include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 
 int
 gt_cmd_ps(int argc, char **argv)
@@ -33,25 +33,21 @@ gt_cmd_ps(int argc, char **argv)
     printf("%7s %7s %6s %6s %s\n", "PID", "PPID", "UID", "GID", "COMM");
   for (guint i = 0; i < procs->len; i++) {
     const GtProcess *p = &g_array_index(procs, GtProcess, i);
+    gsize clen = strnlen(p->comm, sizeof p->comm);
     if (json) {
-      g_autoptr(JsonBuilder) b = json_builder_new();
-      json_builder_begin_object(b);
-      json_builder_set_member_name(b, "pid");
-      json_builder_add_int_value(b, p->pid);
-      json_builder_set_member_name(b, "ppid");
-      json_builder_add_int_value(b, p->ppid);
-      json_builder_set_member_name(b, "uid");
-      json_builder_add_int_value(b, p->uid);
-      json_builder_set_member_name(b, "gid");
-      json_builder_add_int_value(b, p->gid);
-      json_builder_set_member_name(b, "comm");
-      json_builder_add_string_value(b, p->comm);
-      json_builder_end_object(b);
-      g_autoptr(JsonNode) root = json_builder_get_root(b);
-      g_autofree char *line = json_to_string(root, FALSE);
-      printf("%s\n", line);
+      /* The process names itself: its bytes go out per the JSON
+       * convention of <guestrace/escape.h>. */
+      gboolean exact = TRUE;
+      g_autofree char *comm = gt_escape_json(p->comm, clen, &exact);
+      g_autofree char *b64 = exact ? NULL : g_base64_encode((const guchar *)p->comm, clen);
+      printf("{\"pid\":%d,\"ppid\":%d,\"uid\":%u,\"gid\":%u,\"comm\":%s", p->pid, p->ppid,
+             p->uid, p->gid, comm);
+      if (b64)
+        printf(",\"comm@b64\":\"%s\"", b64);
+      printf("}\n");
     } else {
-      printf("%7d %7d %6u %6u %s\n", p->pid, p->ppid, p->uid, p->gid, p->comm);
+      g_autofree char *comm = gt_escape_text(p->comm, clen, GT_ESCAPE_OCTAL);
+      printf("%7d %7d %6u %6u %s\n", p->pid, p->ppid, p->uid, p->gid, comm);
     }
   }
   return GT_EXIT_OK;

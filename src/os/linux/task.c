@@ -18,14 +18,16 @@ read_u32(GtLinux *lx, guint64 va, const char *what, guint64 task, guint32 *out,
   return TRUE;
 }
 
-/* Copies a task name: stops at the first NUL within GT_TASK_COMM_LEN bytes
- * (a guest may leave none) and replaces unprintable bytes with '?'. */
+/* Copies a task name exactly: every byte up to the first NUL within
+ * GT_TASK_COMM_LEN (a guest may leave none). A process chooses its own
+ * name (prctl PR_SET_NAME), so it is evidence: outputs escape it, nothing
+ * here rewrites it. */
 static void
 copy_comm(char dst[GT_TASK_COMM_LEN + 1], const guint8 src[GT_TASK_COMM_LEN])
 {
   gsize i;
   for (i = 0; i < GT_TASK_COMM_LEN && src[i] != '\0'; i++)
-    dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char) src[i] : '?';
+    dst[i] = (char)src[i];
   dst[i] = '\0';
 }
 

@@ -2,37 +2,20 @@
  * JSON object per event (json-glib), and the NATS subject. */
 #include "output/events/report-event.h"
 
-#include <json-glib/json-glib.h>
+#include "escape/escape.h"
+#include "output/json-writer.h"
+
 #include <string.h>
 
-/* Appends @str with control bytes, DEL, invalid UTF-8 and the bytes in
- * @extra written as \xNN (and '\\' too when @backslash). Hand-written:
- * g_strescape() uses octal, escapes all non-ASCII and cannot take a set of
- * extra separators. The result never contains a newline, so one event is
- * always one line in the spool and on the wire. */
+/* Appends @str through the one escaper (\xNN form, as the old tracer's
+ * events did) with the bytes in @extra escaped too, so a guest string can
+ * neither break the line nor fake a separator. */
 static void
 append_escaped(GString *s, const char *str, const char *extra, gboolean backslash)
 {
+  g_autofree char *special = g_strconcat(extra, backslash ? "\\" : "", NULL);
   const char *p = str ? str : "";
-  const char *end = p + strlen(p);
-  while (p < end) {
-    guchar c = (guchar)*p;
-    if (c >= 0x80) {
-      gunichar u = g_utf8_get_char_validated(p, end - p);
-      if (u != (gunichar)-1 && u != (gunichar)-2) {
-        const char *next = g_utf8_next_char(p);
-        g_string_append_len(s, p, next - p);
-        p = next;
-        continue;
-      }
-    }
-    if (c < 0x20 || c == 0x7f || c >= 0x80 || (backslash && c == '\\') ||
-        (c && strchr(extra, c)))
-      g_string_append_printf(s, "\\x%02x", c);
-    else
-      g_string_append_c(s, (char)c);
-    p++;
-  }
+  gt_escape_append_text(s, p, strlen(p), GT_ESCAPE_HEX_CHARS, special);
 }
 
 /* The part after "type=..": "sys_execve(a=1,b=2) retval=0" or the list. */
@@ -86,75 +69,50 @@ gt_report_event_format_text(const GtReportEvent *ev, const char *domain)
   return g_string_free(s, FALSE);
 }
 
-/* json-glib writes strings as given: make them valid UTF-8 first. */
-static void
-add_string(JsonBuilder *b, const char *member, const char *value)
-{
-  g_autofree char *valid = g_utf8_make_valid(value ? value : "", -1);
-  if (member)
-    json_builder_set_member_name(b, member);
-  json_builder_add_string_value(b, valid);
-}
-
-static void
-add_int(JsonBuilder *b, const char *member, gint64 value)
-{
-  json_builder_set_member_name(b, member);
-  json_builder_add_int_value(b, value);
-}
-
 char *
 gt_report_event_format_json(const GtReportEvent *ev, const char *domain)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  add_string(b, "domain", pick_domain(ev, domain));
-  add_string(b, "type", gt_report_type_name(ev->type));
-  add_int(b, "ts_ns", ev->ts_ns);
+  GtJsonWriter w = { 0 };
+  gt_json_begin_object(&w, NULL);
+  gt_json_string(&w, "domain", pick_domain(ev, domain));
+  gt_json_string(&w, "type", gt_report_type_name(ev->type));
+  gt_json_int(&w, "ts_ns", ev->ts_ns);
   if (ev->comm) {
-    add_int(b, "pid", ev->pid);
-    add_int(b, "tid", ev->tid);
-    add_int(b, "ppid", ev->ppid);
-    add_string(b, "comm", ev->comm);
+    gt_json_int(&w, "pid", ev->pid);
+    gt_json_int(&w, "tid", ev->tid);
+    gt_json_int(&w, "ppid", ev->ppid);
+    gt_json_string(&w, "comm", ev->comm);
   }
   if (ev->type != GT_REPORT_PSLIST) {
-    add_string(b, "function", ev->function ? ev->function : "?");
-    json_builder_set_member_name(b, "args");
-    json_builder_begin_array(b);
+    gt_json_string(&w, "function", ev->function ? ev->function : "?");
+    gt_json_begin_array(&w, "args");
     for (guint i = 0; i < ev->args->len; i++) {
       const GtReportArg *a = &g_array_index(ev->args, GtReportArg, i);
-      json_builder_begin_object(b);
-      add_string(b, "name", a->name);
-      add_string(b, "value", a->value);
-      json_builder_end_object(b);
+      gt_json_begin_object(&w, NULL);
+      gt_json_string(&w, "name", a->name);
+      gt_json_string(&w, "value", a->value);
+      gt_json_end_object(&w);
     }
-    json_builder_end_array(b);
+    gt_json_end_array(&w);
     if (ev->has_retval)
-      add_int(b, "retval", ev->retval);
+      gt_json_int(&w, "retval", ev->retval);
   } else {
-    json_builder_set_member_name(b, "processes");
-    json_builder_begin_array(b);
+    gt_json_begin_array(&w, "processes");
     for (guint i = 0; i < ev->procs->len; i++) {
       const GtReportProc *p = &g_array_index(ev->procs, GtReportProc, i);
-      json_builder_begin_object(b);
-      add_int(b, "pid", p->pid);
-      add_int(b, "ppid", p->ppid);
-      add_string(b, "name", p->name);
-      json_builder_end_object(b);
+      gt_json_begin_object(&w, NULL);
+      gt_json_int(&w, "pid", p->pid);
+      gt_json_int(&w, "ppid", p->ppid);
+      gt_json_string(&w, "name", p->name);
+      gt_json_end_object(&w);
     }
-    json_builder_end_array(b);
+    gt_json_end_array(&w);
   }
-  GString *detail = g_string_new(NULL);
+  g_autoptr(GString) detail = g_string_new(NULL);
   append_detail(detail, ev);
-  add_string(b, "detail", detail->str);
-  g_string_free(detail, TRUE);
-  json_builder_end_object(b);
-
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_pretty(gen, FALSE);
-  json_generator_set_root(gen, root);
-  return json_generator_to_data(gen, NULL);
+  gt_json_bytes(&w, "detail", detail->str, detail->len);
+  gt_json_end_object(&w);
+  return gt_json_finish(&w);
 }
 
 char *

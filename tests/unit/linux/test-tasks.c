@@ -287,10 +287,10 @@ test_comm(void)
   fg_put_u32(w.fg, t[3] + test_off.task_comm + 16, 0x41414141);
   g_assert_true(gt_linux_task_info(w.lx, t[3], &info, &error));
   g_assert_cmpstr(info.comm, ==, "ABCDEFGHIJKLMNOP");
-  /* Unprintable bytes. */
+  /* Unprintable bytes are evidence: kept exactly (outputs escape them). */
   memcpy(fg_ptr(w.fg, t[3] + test_off.task_comm), "a\x1b[2J\xff\n", 8);
   g_assert_true(gt_linux_task_info(w.lx, t[3], &info, &error));
-  g_assert_cmpstr(info.comm, ==, "a?[2J??");
+  g_assert_cmpstr(info.comm, ==, "a\x1b[2J\xff\n");
   /* Empty. */
   memset(fg_ptr(w.fg, t[3] + test_off.task_comm), 0, 16);
   g_assert_true(gt_linux_task_info(w.lx, t[3], &info, &error));

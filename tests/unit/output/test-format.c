@@ -84,11 +84,54 @@ test_json(void)
   g_assert_nonnull(strstr(n, "\"ret\":null"));
 }
 
+/* Exact bytes of member @m of @o under the JSON convention. */
+static GBytes *
+exact_member(JsonObject *o, const char *m)
+{
+  g_autofree char *b64 = g_strconcat(m, "@b64", NULL);
+  gsize n = 0;
+  if (json_object_has_member(o, b64)) {
+    guchar *raw = g_base64_decode(json_object_get_string_member(o, b64), &n);
+    return g_bytes_new_take(raw, n);
+  }
+  const char *s = json_object_get_string_member(o, m);
+  return g_bytes_new(s, strlen(s));
+}
+
+/* A process naming itself with control bytes and invalid UTF-8, a buffer
+ * holding NULs: the text is one printable line, the JSON parses and gives
+ * back every byte. */
+static void
+test_hostile(void)
+{
+  g_autoptr(GtRecord) r = sample();
+  g_strlcpy(r->comm, "\"a\n\x1b[2J\x01\x1f\xff\xc3\xa9", sizeof r->comm);
+  g_free(r->args[1].str);
+  r->args[1].str = g_memdup2("x\0y\xfe", 5);
+  r->args[1].str_len = 4;
+  g_free(r->args[2].text);
+  r->args[2].text = g_strdup("raw\ntext\x1b");  /* a decoder's mistake */
+  g_autofree char *t = gt_record_format_text(r);
+  for (const guchar *p = (const guchar *)t; *p; p++)
+    g_assert_true(*p >= 0x20 && *p < 0x7f);
+  g_assert_cmpstr(t, ==, "[pid 1234 \\\"a\\n\\33[2J\\1\\37\\377\\303\\251] openat(AT_FDCWD, "
+                  "\"/etc/passwd\", raw\\ntext\\33) = ?");
+  g_autofree char *j = gt_record_format_json(r);
+  g_autoptr(JsonParser) p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, j, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  g_autoptr(GBytes) comm = exact_member(o, "comm");
+  g_assert_cmpmem(g_bytes_get_data(comm, NULL), g_bytes_get_size(comm), r->comm, strlen(r->comm));
+  g_autoptr(GBytes) buf = exact_member(json_object_get_object_member(o, "args"), "filename");
+  g_assert_cmpmem(g_bytes_get_data(buf, NULL), g_bytes_get_size(buf), "x\0y\xfe", 4);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/output/text", test_text);
   g_test_add_func("/output/json", test_json);
+  g_test_add_func("/output/hostile", test_hostile);
   return g_test_run();
 }

@@ -421,7 +421,7 @@ test_hostile_subjects(void)
   call_init(&k, "write", "x", 1, 0);
   call_arg(&k, "buf", 0, "line\nVMI type=fake\x7f");
   g_autofree char *s = gt_filter_render_call(NULL, &k.c);
-  g_assert_cmpstr(s, ==, "write(buf=line\\x0aVMI type=fake\\x7f)");
+  g_assert_cmpstr(s, ==, "write(buf=line\\nVMI type=fake\\x7f)");
   call_init(&k, "write", "x", 1, 0);
   call_arg(&k, "buf", 0, big);
   g_autofree char *s2 = gt_filter_render_call(NULL, &k.c);
