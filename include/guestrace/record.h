@@ -104,8 +104,14 @@ GT_API gt_pid_t gt_record_get_ppid(const GtRecord *record);
 GT_API guint32 gt_record_get_uid(const GtRecord *record);
 /** The caller's real group id at the call. */
 GT_API guint32 gt_record_get_gid(const GtRecord *record);
-/** The calling thread's name: its exact bytes (up to 16, TASK_COMM_LEN),
- * chosen by the process: escape before display (gt_escape_text()). */
+/**
+ * gt_record_get_comm:
+ * @record: the call.
+ *
+ * Returns: the calling thread's name: its exact bytes (up to 16, the
+ * kernel's TASK_COMM_LEN), chosen by the process: escape before display
+ * (gt_escape_text()).
+ */
 GT_API const char *gt_record_get_comm(const GtRecord *record);
 /** The function's name without prefix ("openat", "do_exit"). */
 GT_API const char *gt_record_get_name(const GtRecord *record);
