@@ -57,6 +57,9 @@ GT_API gboolean gt_loop_get_actions_enabled(GtLoop *loop);
  *   on guestrace.DOMAIN.TYPE.
  * @spool_path: where undelivered events wait while a server is down.
  * @json: send JSON objects instead of the manual's text form.
+ * @spool_max_bytes: bound on each spool file (0: 1 GiB, a day of a busy
+ *   guest). When it is full, new events are dropped, counted, and reported
+ *   by one `dropped` event with their count once the server is back.
  *
  * Where events go. Zero-initialise, then set what you need.
  */
@@ -67,8 +70,9 @@ typedef struct {
   const char *nats_url;
   const char *spool_path;
   gboolean json;
+  guint64 spool_max_bytes;
   /*< private >*/
-  gpointer reserved[8];
+  gpointer reserved[7];
 } GtEventOptions;
 
 /**

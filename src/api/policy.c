@@ -48,6 +48,7 @@ gt_loop_enable_events(GtLoop *loop, const GtEventOptions *options, GError **erro
     .nats_url = options->nats_url,
     .spool_path = options->spool_path,
     .json = options->json,
+    .spool_max_bytes = options->spool_max_bytes,
   };
   GtEventSink *sink = gt_event_sink_new(&so, error);
   if (!sink)

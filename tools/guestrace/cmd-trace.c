@@ -99,6 +99,30 @@ parse_pid(const char *s, gt_pid_t *pid)
   return TRUE;
 }
 
+/* A size: a positive number of bytes with an optional K, M or G suffix
+ * (powers of 1024). */
+static gboolean
+parse_size(const char *s, guint64 *bytes)
+{
+  char *end = NULL;
+  errno = 0;
+  guint64 v = g_ascii_strtoull(s, &end, 10);
+  if (errno || end == s || !g_ascii_isdigit(*s) || v == 0)
+    return FALSE;
+  guint shift = 0;
+  if (*end) {
+    const char *units = "KMG";
+    const char *u = strchr(units, g_ascii_toupper(*end));
+    if (!u || end[1])
+      return FALSE;
+    shift = 10 * (guint)(u - units + 1);
+  }
+  if (v > (G_MAXUINT64 >> shift))
+    return FALSE;
+  *bytes = v << shift;
+  return TRUE;
+}
+
 int
 gt_cmd_trace(int argc, char **argv)
 {
@@ -110,7 +134,7 @@ gt_cmd_trace(int argc, char **argv)
   gint64 count = 0;
   gboolean summary = FALSE, no_results = FALSE;
   g_autofree char *config = NULL, *server = NULL, *url = NULL, *nats = NULL, *spool = NULL;
-  g_autofree char *domain = NULL;
+  g_autofree char *domain = NULL, *spool_max = NULL;
   gboolean events = FALSE, events_json = FALSE;
   gint debug = 0;
   GOptionEntry entries[] = {
@@ -129,6 +153,7 @@ gt_cmd_trace(int argc, char **argv)
     { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "Event server POST URL", "URL" },
     { "nats", 0, 0, G_OPTION_ARG_STRING, &nats, "Also publish events to this NATS server (subject guestrace.DOMAIN.TYPE)", "URL" },
     { "spool", 0, 0, G_OPTION_ARG_FILENAME, &spool, "Where events wait while a server is down", "FILE" },
+    { "spool-max", 0, 0, G_OPTION_ARG_STRING, &spool_max, "Bound on the spool file (default 1G); when full, events are dropped and counted", "SIZE" },
     { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "The name events carry (default: GUEST)", "NAME" },
     { "events-json", 0, 0, G_OPTION_ARG_NONE, &events_json, "Send events as JSON instead of the manual's text form", NULL },
     { "debug", 'd', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_debug, "More debug output on stderr (repeatable)", NULL },
@@ -153,6 +178,11 @@ gt_cmd_trace(int argc, char **argv)
   }
   if ((server || url || nats) && !events) {
     gt_cli_error("an event server was given without -a (enable events with -a)");
+    return GT_EXIT_USAGE;
+  }
+  guint64 spool_max_bytes = 0;
+  if (spool_max && !parse_size(spool_max, &spool_max_bytes)) {
+    gt_cli_error("bad --spool-max '%s': expected a size in bytes, e.g. 500M or 2G", spool_max);
     return GT_EXIT_USAGE;
   }
   gboolean json = FALSE;
@@ -209,7 +239,7 @@ gt_cmd_trace(int argc, char **argv)
   if (ok && events) {
     GtEventOptions eo = {
       .domain = domain, .http_url = url, .host_port = server, .nats_url = nats,
-      .spool_path = spool, .json = events_json,
+      .spool_path = spool, .json = events_json, .spool_max_bytes = spool_max_bytes,
     };
     ok = gt_loop_enable_events(loop, &eo, &error);
   }

@@ -27,6 +27,9 @@ struct GtEventChannel {
   gboolean down, kick, busy, stopping, warned_drop;
   gint cancel;
   guint spooled;          /* copy of gt_spool_pending() for waiting */
+  guint64 unreported;     /* dropped events no delivered `dropped` event counts yet */
+  char *(*dropped_line)(guint64 count, gpointer user);
+  gpointer dropped_user;
   GtEventChannelStats st;
   GThread *sender, *spiller;
 };
@@ -38,6 +41,7 @@ gt_event_channel_push(GtEventChannel *c, char *line)
   if (c->mem.length >= c->hard_cap) {
     /* The spool is failing or far behind: bound memory anyway. */
     c->st.dropped++;
+    c->unreported++;
     gboolean warn = !c->warned_drop;
     c->warned_drop = TRUE;
     g_mutex_unlock(&c->q_lock);
@@ -62,7 +66,28 @@ gt_event_channel_kick(GtEventChannel *c)
   g_mutex_unlock(&c->q_lock);
 }
 
-/* Moves all of memory to the spool (one write, one fdatasync). */
+/* Frees lines[from..n) that the spool has no room for, counting them as
+ * dropped. Called with s_lock held, not q_lock. */
+static void
+drop_lines(GtEventChannel *c, char **lines, guint from, guint n)
+{
+  if (from >= n)
+    return;
+  for (guint i = from; i < n; i++)
+    g_clear_pointer(&lines[i], g_free);
+  g_mutex_lock(&c->q_lock);
+  gboolean warn = !c->warned_drop;
+  c->warned_drop = TRUE;
+  c->st.dropped += n - from;
+  c->unreported += n - from;
+  g_mutex_unlock(&c->q_lock);
+  if (warn)
+    g_message("events (%s): the spool %s is full, dropping events (counted and reported "
+              "when the server is back)", c->tr.name, gt_spool_path(c->spool));
+}
+
+/* Moves all of memory to the spool (one write, one fdatasync); what does
+ * not fit within the spool's bound is dropped. */
 static void
 spill(GtEventChannel *c)
 {
@@ -77,13 +102,20 @@ spill(GtEventChannel *c)
   guint i = 0;
   for (GList *l = stolen.head; l; l = l->next)
     lines[i++] = l->data;
+  guint fit = gt_spool_room(c->spool, lines, n, FALSE);
   g_autoptr(GError) err = NULL;
-  gboolean ok = gt_spool_append(c->spool, lines, n, &err);
+  gboolean ok = gt_spool_append(c->spool, lines, fit, &err);
   if (!ok)
     g_message("events (%s): %s", c->tr.name, err->message);
 
-  if (ok)
-    g_queue_clear_full(&stolen, g_free);   /* not under q_lock: push() waits on it */
+  if (ok) {
+    /* Not under q_lock: push() waits on it. */
+    drop_lines(c, lines, fit, n);
+    for (guint k = 0; k < fit; k++)
+      g_free(lines[k]);
+    g_queue_clear(&stolen);
+    n = fit;
+  }
   g_mutex_lock(&c->q_lock);
   if (ok) {
     c->st.spilled += n;
@@ -165,10 +197,14 @@ finish_batch(GtEventChannel *c, GPtrArray *batch, BatchSource src, guint ok)
       gt_spool_consume(c->spool, batch->pdata[i]);
   } else if (src == FROM_MEMORY && rest) {
     g_autoptr(GError) err = NULL;
-    if (!gt_spool_prepend(c->spool, (char **)batch->pdata + ok, rest, &err)) {
+    char **back = (char **)batch->pdata + ok;
+    guint fit = gt_spool_room(c->spool, back, rest, TRUE);
+    drop_lines(c, back, fit, rest);
+    rest = fit;
+    if (!gt_spool_prepend(c->spool, back, rest, &err)) {
       g_message("events (%s): %s", c->tr.name, err->message);
       g_mutex_lock(&c->q_lock);
-      for (guint i = batch->len; i > ok; i--) {
+      for (guint i = ok + rest; i > ok; i--) {
         g_queue_push_head(&c->mem, batch->pdata[i - 1]);
         batch->pdata[i - 1] = NULL;
       }
@@ -192,6 +228,28 @@ finish_batch(GtEventChannel *c, GPtrArray *batch, BatchSource src, guint ok)
   g_mutex_unlock(&c->q_lock);
   g_mutex_unlock(&c->s_lock);
   g_ptr_array_set_size(batch, 0);
+}
+
+/* The server takes events again: tell it how many were dropped. Called
+ * from the sender, without locks. */
+static void
+report_drops(GtEventChannel *c)
+{
+  g_mutex_lock(&c->q_lock);
+  guint64 count = c->down || !c->dropped_line ? 0 : c->unreported;
+  g_mutex_unlock(&c->q_lock);
+  if (count == 0)
+    return;
+  char *line = c->dropped_line(count, c->dropped_user);
+  gboolean ok = c->tr.deliver(c->tr.impl, &line, 1, &c->cancel) == 1;
+  g_free(line);
+  g_mutex_lock(&c->q_lock);
+  if (ok) {
+    c->unreported -= count;
+    c->st.reported += count;
+    c->warned_drop = FALSE;   /* a new episode of drops is worth a message */
+  }
+  g_mutex_unlock(&c->q_lock);
 }
 
 static gpointer
@@ -219,6 +277,7 @@ sender_main(gpointer data)
     if (src != SPOOL_ERROR && batch->len)
       ok = c->tr.deliver(c->tr.impl, (char *const *)batch->pdata, batch->len, &c->cancel);
     finish_batch(c, batch, src, MIN(ok, batch->len));
+    report_drops(c);
 
     g_mutex_lock(&c->q_lock);
     c->busy = FALSE;
@@ -258,6 +317,10 @@ gt_event_channel_new(const GtEventChannelConfig *cfg, const GtEventTransport *tr
   c->backoff_max_us = MAX(c->backoff_max_us, c->backoff_min_us);
   c->backoff_us = c->backoff_min_us;
   c->spill_interval_us = (gint64)(cfg->spill_interval_ms ? cfg->spill_interval_ms : 200) * 1000;
+  gt_spool_set_max_bytes(spool, cfg->spool_max_bytes ? cfg->spool_max_bytes
+                                                     : GT_SPOOL_DEFAULT_MAX_BYTES);
+  c->dropped_line = cfg->dropped_line;
+  c->dropped_user = cfg->dropped_user;
   c->spooled = gt_spool_pending(spool);
   g_autofree char *sname = g_strdup_printf("gt-ev-%s", tr->name);
   g_autofree char *pname = g_strdup_printf("gt-spill-%s", tr->name);
@@ -305,7 +368,12 @@ gt_event_channel_free(GtEventChannel *c)
   g_mutex_unlock(&c->q_lock);
   g_thread_join(c->sender);
   g_thread_join(c->spiller);
-  /* Alone now: keep what is left for the next run. */
+  /* Alone now: keep what is left for the next run, and the count of what
+   * was dropped after it (if the spool has room for that line). */
+  if (c->unreported && c->dropped_line) {
+    g_queue_push_tail(&c->mem, c->dropped_line(c->unreported, c->dropped_user));
+    c->unreported = 0;
+  }
   if (c->mem.length) {
     guint n = c->mem.length;
     spill(c);
@@ -315,6 +383,9 @@ gt_event_channel_free(GtEventChannel *c)
       g_debug("events (%s): %u undelivered events kept in %s", c->tr.name, n,
               gt_spool_path(c->spool));
   }
+  if (c->unreported)
+    g_message("events (%s): %" G_GUINT64_FORMAT " dropped events were never reported",
+              c->tr.name, c->unreported);
   g_queue_clear_full(&c->mem, g_free);
   if (c->tr.destroy)
     c->tr.destroy(c->tr.impl);

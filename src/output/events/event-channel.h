@@ -2,7 +2,10 @@
  * one transport (HTTP or NATS). push() only appends to memory; a sender
  * thread delivers with retries and exponential backoff; a spiller thread
  * moves events to the spool file while the transport is down or when the
- * memory queue is full. Order: spool (older) before memory (newer). */
+ * memory queue is full. Order: spool (older) before memory (newer). The
+ * spool has a size bound: events that do not fit are dropped (the newest:
+ * what was stored first is kept), counted, and reported by one `dropped`
+ * event once the server takes events again. */
 #pragma once
 
 #include <glib.h>
@@ -28,13 +31,21 @@ typedef struct {
   guint backoff_min_ms;      /* first retry delay; 0: 100 */
   guint backoff_max_ms;      /* longest retry delay; 0: 5000 */
   guint spill_interval_ms;   /* fsync batching while down; 0: 200 */
+  guint64 spool_max_bytes;   /* bound on the spool file; 0: GT_SPOOL_DEFAULT_MAX_BYTES */
+  /* The line (as pushed) of an event saying @count events were dropped;
+   * NULL: drops are only counted. Sent once the server takes events again,
+   * before anything else. */
+  char *(*dropped_line)(guint64 count, gpointer user);
+  gpointer dropped_user;
 } GtEventChannelConfig;
 
 typedef struct {
   guint64 posted;     /* accepted by push() */
   guint64 delivered;  /* confirmed by the transport */
   guint64 spilled;    /* written to the spool (an event may be counted twice) */
-  guint64 dropped;    /* refused: memory at cap + max(cap, 10000), spool failing */
+  guint64 dropped;    /* lost: memory at cap + max(cap, 10000) with the spool
+                       * failing, or the spool at its size bound */
+  guint64 reported;   /* of those, how many a delivered `dropped` event counts */
   guint64 failures;   /* failed delivery attempts */
   guint queued;       /* in memory now */
   guint spooled;      /* pending in the spool now */

@@ -38,6 +38,19 @@ default_spool(const char *domain)
   return g_build_filename(g_get_user_cache_dir(), "guestrace", name, NULL);
 }
 
+/* The `dropped` event, formatted as the sink formats every event. */
+static char *
+dropped_line(guint64 count, gpointer user)
+{
+  GtEventSink *s = user;
+  g_autoptr(GtReportEvent) ev = gt_report_event_new(GT_REPORT_DROPPED, NULL);
+  ev->count = count;
+  g_autofree char *payload = s->json ? gt_report_event_format_json(ev, s->domain)
+                                     : gt_report_event_format_text(ev, s->domain);
+  g_autofree char *subject = gt_report_subject(s->domain, ev->type);
+  return g_strconcat(subject, "\t", payload, NULL);
+}
+
 GtEventSink *
 gt_event_sink_new(const GtEventSinkOptions *o, GError **error)
 {
@@ -55,6 +68,9 @@ gt_event_sink_new(const GtEventSinkOptions *o, GError **error)
     .queue_cap = o->queue_cap,
     .backoff_min_ms = o->backoff_min_ms,
     .backoff_max_ms = o->backoff_max_ms,
+    .spool_max_bytes = o->spool_max_bytes,
+    .dropped_line = dropped_line,
+    .dropped_user = s,
   };
   if (url) {
     GtEventTransport tr;

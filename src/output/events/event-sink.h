@@ -8,7 +8,10 @@
  * Guarantees: in order; nothing lost across a server restart or a clean
  * tracer exit (what is still undelivered at gt_event_sink_free() is kept
  * in the spool and delivered by the next sink with the same spool path);
- * no duplicates in the normal case. At-least-once, not exactly-once: after
+ * no duplicates in the normal case. Each spool file has a size bound: when
+ * it is full, new events are dropped, counted, and reported by one
+ * `dropped` event (type=dropped count=N) once the server takes events
+ * again. At-least-once, not exactly-once: after
  * a tracer crash the spool is delivered again from its start, and an event
  * whose acknowledgement was lost (HTTP reply, NATS flush) is sent again. */
 #pragma once
@@ -31,6 +34,7 @@ typedef struct {
   guint queue_cap;         /* events held in memory per destination; 0: 10000 */
   guint backoff_min_ms;    /* 0: 100 */
   guint backoff_max_ms;    /* 0: 5000 */
+  guint64 spool_max_bytes; /* bound on each spool file; 0: GT_SPOOL_DEFAULT_MAX_BYTES */
 } GtEventSinkOptions;
 
 typedef struct {

@@ -20,6 +20,7 @@ struct GtSpool {
   guint64 end_off;   /* end of the last complete line */
   guint pending;     /* lines in [read_off, end_off) */
   guint skip_bad;    /* corrupt lines to skip at read_off (bytes) */
+  guint64 max_bytes; /* 0: unbounded */
 };
 
 static gboolean
@@ -272,6 +273,33 @@ gt_spool_consume(GtSpool *sp, const char *line)
   sp->read_off += strlen(line) + 1;
   sp->pending--;
   maybe_truncate(sp);
+}
+
+void
+gt_spool_set_max_bytes(GtSpool *sp, guint64 max)
+{
+  sp->max_bytes = max;
+}
+
+guint
+gt_spool_room(const GtSpool *sp, char *const *lines, guint n, gboolean prepend)
+{
+  if (sp->max_bytes == 0)
+    return n;
+  /* Appending grows the file from its end; prepending rewrites it with
+   * only the pending lines (or starts it afresh when none are). */
+  guint64 used = prepend ? sp->end_off - sp->read_off : sp->end_off;
+  if (prepend && sp->pending == 0)
+    used = 0;
+  guint fit = 0;
+  while (fit < n) {
+    guint64 len = strlen(lines[fit]) + 1;
+    if (used + len > sp->max_bytes)
+      break;
+    used += len;
+    fit++;
+  }
+  return fit;
 }
 
 guint

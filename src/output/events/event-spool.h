@@ -13,6 +13,14 @@ G_BEGIN_DECLS
 /* Longest line the spool accepts or reads back (a big pslist fits). */
 #define GT_SPOOL_MAX_LINE (4u * 1024 * 1024)
 
+/* Default bound on a spool file: a day of a busy guest with the server
+ * down. Events are filter matches, aborts and process lists, not every
+ * call: 20 events a second all day is 1.73 million events; a JSON match
+ * event with its arguments is about 400-600 bytes (a text one less), so
+ * 1.73e6 x 600 B = 1.04 GB, about 1 GiB. A pslist of a few hundred
+ * processes is ~15 KB but follows only execve/fork/wait. */
+#define GT_SPOOL_DEFAULT_MAX_BYTES (1024ull * 1024 * 1024)
+
 typedef struct GtSpool GtSpool;
 
 /* Opens (creating the file and its folder) and locks @path for this
@@ -36,6 +44,14 @@ gboolean gt_spool_peek(GtSpool *sp, guint max, GPtrArray *out, GError **error);
  * the file when nothing is pending any more. */
 void gt_spool_consume(GtSpool *sp, const char *line);
 guint gt_spool_pending(const GtSpool *sp);
+/* Bounds the file's size in bytes (0: no bound). A file left bigger by an
+ * earlier run stays as it is; nothing more is stored until it drains. */
+void gt_spool_set_max_bytes(GtSpool *sp, guint64 max);
+/* How many of the first @n lines gt_spool_append (@prepend FALSE) or
+ * gt_spool_prepend (TRUE) could store now within the bound. The callers
+ * store only those: the bound is theirs to enforce, the spool says what
+ * fits. */
+guint gt_spool_room(const GtSpool *sp, char *const *lines, guint n, gboolean prepend);
 const char *gt_spool_path(const GtSpool *sp);
 
 G_END_DECLS

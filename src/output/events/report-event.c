@@ -114,6 +114,7 @@ gt_report_type_name(GtReportType type)
   case GT_REPORT_ABORT: return "abort";
   case GT_REPORT_WOULD_ABORT: return "would-abort";
   case GT_REPORT_PSLIST: return "pslist";
+  case GT_REPORT_DROPPED: return "dropped";
   }
   return "unknown";
 }

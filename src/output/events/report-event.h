@@ -14,6 +14,7 @@ typedef enum {
   GT_REPORT_ABORT,        /* a call was aborted */
   GT_REPORT_WOULD_ABORT,  /* a call would have been aborted (actions off) */
   GT_REPORT_PSLIST,       /* the guest's process list */
+  GT_REPORT_DROPPED,      /* `count` events were lost (the spool was full) */
 } GtReportType;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
   gboolean has_retval;
   gint64 retval;
   GArray *procs;          /* of GtReportProc (pslist), in order */
+  guint64 count;          /* dropped: how many events were lost */
 } GtReportEvent;
 
 /* Most processes one pslist event carries; more are silently left out. */
@@ -62,12 +64,13 @@ void gt_report_event_add_process(GtReportEvent *ev, gt_pid_t pid, gt_pid_t ppid,
 void gt_report_event_free(GtReportEvent *ev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtReportEvent, gt_report_event_free)
 
-/* "match", "abort", "would-abort", "pslist". */
+/* "match", "abort", "would-abort", "pslist", "dropped". */
 const char *gt_report_type_name(GtReportType type);
 
 /* The manual's text form, one line, no newline:
  *   VMI domain=a3-app type=match sys_execve(code=0xdeadbeef,code:signal=SIGSEGV)
  *   domain=a3-app type=pslist pid=0,ppid=0,name=swapper|pid=1,ppid=0,name=init|
+ *   VMI domain=a3-app type=dropped count=1234
  * A call's result, when known, follows as " retval=N". Control bytes,
  * backslashes and invalid UTF-8 are written as \xNN; in process names also
  * ',' and '|', so a guest cannot forge list entries. @domain is used when
@@ -75,7 +78,7 @@ const char *gt_report_type_name(GtReportType type);
 char *gt_report_event_format_text(const GtReportEvent *ev, const char *domain);
 /* One JSON object on one line: domain, type, ts_ns, pid, tid, ppid, comm,
  * function, args [{name, value}], retval, processes [{pid, ppid, name}],
- * detail (the text form without its "VMI domain=.. type=.." prefix). */
+ * count (dropped events), detail (the text form without its "VMI domain=.. type=.." prefix). */
 char *gt_report_event_format_json(const GtReportEvent *ev, const char *domain);
 /* The NATS subject "guestrace.<domain>.<type>"; the domain keeps only
  * [A-Za-z0-9_-] (anything else becomes '_'; empty becomes "_"). */

@@ -31,6 +31,10 @@ append_detail(GString *s, const GtReportEvent *ev)
     }
     return;
   }
+  if (ev->type == GT_REPORT_DROPPED) {
+    g_string_append_printf(s, "count=%" G_GUINT64_FORMAT, ev->count);
+    return;
+  }
   append_escaped(s, ev->function ? ev->function : "?", "(), ", TRUE);
   g_string_append_c(s, '(');
   for (guint i = 0; i < ev->args->len; i++) {
@@ -83,7 +87,9 @@ gt_report_event_format_json(const GtReportEvent *ev, const char *domain)
     gt_json_int(&w, "ppid", ev->ppid);
     gt_json_string(&w, "comm", ev->comm);
   }
-  if (ev->type != GT_REPORT_PSLIST) {
+  if (ev->type == GT_REPORT_DROPPED) {
+    gt_json_int(&w, "count", (gint64)MIN(ev->count, (guint64)G_MAXINT64));
+  } else if (ev->type != GT_REPORT_PSLIST) {
     gt_json_string(&w, "function", ev->function ? ev->function : "?");
     gt_json_begin_array(&w, "args");
     for (guint i = 0; i < ev->args->len; i++) {

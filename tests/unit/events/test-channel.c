@@ -71,12 +71,19 @@ teardown(Fixture *f, gconstpointer data)
   g_cond_clear(&f->fake.cond);
 }
 
+static char *
+dropped_line(guint64 count, gpointer user)
+{
+  return g_strdup_printf("guestrace.vm.dropped\tdropped %" G_GUINT64_FORMAT, count);
+}
+
 static GtEventChannel *
-make(Fixture *f, guint cap)
+make_bounded(Fixture *f, guint cap, guint64 spool_max)
 {
   GtEventChannelConfig cfg = {
     .spool_path = f->spool, .queue_cap = cap,
     .backoff_min_ms = 5, .backoff_max_ms = 50, .spill_interval_ms = 10,
+    .spool_max_bytes = spool_max, .dropped_line = dropped_line,
   };
   GtEventTransport tr = { .name = "fake", .max_batch = 7, .deliver = fake_deliver,
                           .impl = &f->fake };
@@ -84,6 +91,12 @@ make(Fixture *f, guint cap)
   GtEventChannel *c = gt_event_channel_new(&cfg, &tr, &err);
   g_assert_no_error(err);
   return c;
+}
+
+static GtEventChannel *
+make(Fixture *f, guint cap)
+{
+  return make_bounded(f, cap, 0);
 }
 
 static void
@@ -201,9 +214,11 @@ test_cap(Fixture *f, gconstpointer data)
   g_mutex_unlock(&f->fake.lock);
   push_range(c, 0, 500);
   GtEventChannelStats st;
+  /* A spill in progress has taken memory but not yet counted the spool:
+   * wait for both. */
   for (int i = 0; i < 500; i++) {
     gt_event_channel_get_stats(c, &st);
-    if (st.queued < 10)
+    if (st.queued < 10 && st.spooled > 400)
       break;
     g_usleep(10000);
   }
@@ -253,6 +268,58 @@ test_restart(Fixture *f, gconstpointer data)
   g_assert_true(gt_event_channel_flush(c, 5000));
   expect_range(f, 30);
   gt_event_channel_free(c);
+}
+
+/* A server down while 100 events come: the spool keeps the oldest that fit
+ * in its bound, the rest are dropped and counted; once the server is back
+ * it gets the kept events in order and one `dropped` event with the count,
+ * sent right after the first delivery. The file never exceeds the bound. */
+static void
+test_spool_bound(Fixture *f, gconstpointer data)
+{
+  set_up(f, FALSE);
+  /* "guestrace.vm.match\tevent N\n" is 27 bytes for N < 10, 28 below 100. */
+  GtEventChannel *c = make_bounded(f, 0, 1000);
+  push_range(c, 0, 100);
+  GtEventChannelStats st;
+  for (int i = 0; i < 500; i++) {
+    gt_event_channel_get_stats(c, &st);
+    if (st.queued == 0 && st.spooled + st.dropped == 100)
+      break;
+    g_usleep(10000);
+  }
+  guint kept = 10 + (1000 - 270) / 28;     /* 10 short lines, then 26 long ones */
+  g_assert_cmpuint(st.spooled, ==, kept);
+  g_assert_cmpuint(st.dropped, ==, 100 - kept);
+  g_assert_cmpuint(st.reported, ==, 0);
+  GStatBuf sb;
+  g_assert_cmpint(g_stat(f->spool, &sb), ==, 0);
+  g_assert_cmpint(sb.st_size, <=, 1000);
+  set_up(f, TRUE);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  gt_event_channel_get_stats(c, &st);
+  g_assert_cmpuint(st.reported, ==, 100 - kept);
+  g_mutex_lock(&f->fake.lock);
+  g_assert_cmpuint(f->fake.got->len, ==, kept + 1);
+  g_autofree char *want = g_strdup_printf("dropped %u", 100 - kept);
+  g_assert_cmpstr(f->fake.got->pdata[7], ==, want);   /* after the first batch of 7 */
+  g_ptr_array_remove_index(f->fake.got, 7);
+  g_mutex_unlock(&f->fake.lock);
+  expect_range(f, kept);
+  /* Drops are reported once: nothing more comes. */
+  push_range(c, kept, kept + 3);
+  g_assert_true(gt_event_channel_flush(c, 5000));
+  expect_range(f, kept + 3);
+  gt_event_channel_free(c);
+}
+
+static void
+run_test_spool_bound(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_spool_bound(&f, NULL);
+  teardown(&f, NULL);
 }
 
 static void
@@ -309,5 +376,6 @@ main(int argc, char **argv)
   isolate_add("/events/channel/partial-batch", run_test_partial_batch);
   isolate_add("/events/channel/cap", run_test_cap);
   isolate_add("/events/channel/restart", run_test_restart);
+  isolate_add("/events/channel/spool-bound", run_test_spool_bound);
   return g_test_run();
 }

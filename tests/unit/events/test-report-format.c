@@ -150,6 +150,24 @@ test_from_record(void)
 }
 
 static void
+test_dropped(void)
+{
+  g_autoptr(GtReportEvent) ev = gt_report_event_new(GT_REPORT_DROPPED, NULL);
+  ev->count = 1234;
+  g_autofree char *t = gt_report_event_format_text(ev, "vm");
+  g_assert_cmpstr(t, ==, "VMI domain=vm type=dropped count=1234");
+  g_autofree char *j = gt_report_event_format_json(ev, "vm");
+  g_autoptr(JsonParser) p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, j, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "dropped");
+  g_assert_cmpint(json_object_get_int_member(o, "count"), ==, 1234);
+  g_assert_false(json_object_has_member(o, "function"));
+  g_autofree char *subject = gt_report_subject("vm", GT_REPORT_DROPPED);
+  g_assert_cmpstr(subject, ==, "guestrace.vm.dropped");
+}
+
+static void
 test_urls(void)
 {
   GtEventSinkOptions o = { .host_port = "10.0.0.1:8080" };
@@ -176,6 +194,7 @@ main(int argc, char **argv)
   g_test_add_func("/events/text/pslist", test_text_pslist);
   g_test_add_func("/events/text/hostile", test_text_hostile);
   g_test_add_func("/events/json", test_json);
+  g_test_add_func("/events/dropped", test_dropped);
   g_test_add_func("/events/subject", test_subject);
   g_test_add_func("/events/from-record", test_from_record);
   g_test_add_func("/events/urls", test_urls);

@@ -150,6 +150,43 @@ test_long_line(Fixture *f, gconstpointer data)
   g_assert_cmpuint(gt_spool_pending(sp), ==, 0);
 }
 
+/* What fits within the size bound, for appending and for prepending. */
+static void
+test_room(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GtSpool) sp = gt_spool_open(f->path, NULL);
+  g_assert_nonnull(sp);
+  char *a[] = { "aaaa", "bbbb", "cccc", "dddd" };   /* 5 bytes each in the file */
+  g_assert_cmpuint(gt_spool_room(sp, a, 4, FALSE), ==, 4);   /* no bound */
+  gt_spool_set_max_bytes(sp, 12);
+  g_assert_cmpuint(gt_spool_room(sp, a, 4, FALSE), ==, 2);
+  g_assert_true(gt_spool_append(sp, a, 2, NULL));
+  g_assert_cmpuint(gt_spool_room(sp, a + 2, 2, FALSE), ==, 0);
+  char *small[] = { "x" };
+  g_assert_cmpuint(gt_spool_room(sp, small, 1, FALSE), ==, 1);   /* 10 + 2 <= 12 */
+  /* Consumed lines still take room at the end of the file until it is
+   * drained, but not in a rewrite (prepend). */
+  gt_spool_consume(sp, "aaaa");
+  g_assert_cmpuint(gt_spool_room(sp, a + 2, 2, FALSE), ==, 0);
+  g_assert_cmpuint(gt_spool_room(sp, a + 2, 2, TRUE), ==, 1);
+  gt_spool_consume(sp, "bbbb");   /* drained: truncated, all room again */
+  g_assert_cmpuint(gt_spool_room(sp, a, 4, FALSE), ==, 2);
+  g_assert_cmpuint(gt_spool_room(sp, a, 4, TRUE), ==, 2);
+  /* A file bigger than a new bound: no room until it drains. */
+  g_assert_true(gt_spool_append(sp, a, 2, NULL));
+  gt_spool_set_max_bytes(sp, 4);
+  g_assert_cmpuint(gt_spool_room(sp, small, 1, FALSE), ==, 0);
+}
+
+static void
+run_test_room(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_room(&f, NULL);
+  teardown(&f, NULL);
+}
+
 static void
 run_test_basic(void)
 {
@@ -194,5 +231,6 @@ main(int argc, char **argv)
   isolate_add("/events/spool/prepend", run_test_prepend);
   isolate_add("/events/spool/recover", run_test_recover);
   isolate_add("/events/spool/long-line", run_test_long_line);
+  isolate_add("/events/spool/room", run_test_room);
   return g_test_run();
 }
