@@ -159,6 +159,12 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
 {
   static const GkOptions defaults = { 0 };
   const GkOptions *o = opts ? opts : &defaults;
+  g_autofree char *kernel = g_build_filename(gk_image_dir(), "vmlinuz", NULL);
+  if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no guest image for kernel %s: %s is missing", gk_image_kernel(), kernel);
+    return NULL;
+  }
   gk_reaper_sweep_stale();
 
   g_autoptr(GkGuest) g = g_new0(GkGuest, 1);

@@ -26,8 +26,13 @@ typedef struct {
   gboolean no_wait_kallsyms;
 } GkOptions;
 
-/* The image (built by meson into build/tests/guest). */
-const char *gk_image_dir(void);            /* env GT_GUEST_IMAGE_DIR, else the build dir */
+/* The image (built by meson into build/tests/guest). Env GT_GUEST_KERNEL
+ * chooses the kernel: deb12 (the default: Debian 12's cloud kernel, 6.1) or
+ * deb13 (Debian 13's, 6.12); env GT_GUEST_IMAGE_DIR, else the build dir, is
+ * the root of the images: deb12's is the root itself, another's the
+ * subdirectory named after it. Both are read once, at the first call. */
+const char *gk_image_kernel(void);         /* "deb12", "deb13" */
+const char *gk_image_dir(void);            /* the chosen kernel's image */
 char *gk_image_sysmap_path(void);          /* link-time System.map of the image kernel */
 char *gk_image_kernel_version(void);       /* "6.1.0-56-cloud-amd64 6.1.192-2" */
 
