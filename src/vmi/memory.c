@@ -111,6 +111,12 @@ gt_mem_translate(GtMem *mem, guint64 cr3, guint64 va, guint64 *pa, GError **erro
 }
 
 gboolean
+gt_mem_walk(GtMem *mem, guint64 cr3, guint64 va, GtTranslation *out, GError **error)
+{
+  return gt_pt_translate(mem->read, mem->ctx, cr3, mem->la57, va, out, error);
+}
+
+gboolean
 gt_mem_read_phys(GtMem *mem, guint64 pa, void *buf, gsize len, GError **error)
 {
   if (len == 0)

@@ -21,6 +21,10 @@ void gt_mem_invalidate(GtMem *mem);
 
 gboolean gt_mem_translate(GtMem *mem, guint64 cr3, guint64 va, guint64 *pa,
                           GError **error);
+/* The page-table walk for va, uncached, with the details of GtTranslation
+ * (including which entry was absent when it fails). */
+gboolean gt_mem_walk(GtMem *mem, guint64 cr3, guint64 va, GtTranslation *out,
+                     GError **error);
 /* Physical access, straight to the reader/writer. */
 gboolean gt_mem_read_phys(GtMem *mem, guint64 pa, void *buf, gsize len, GError **error);
 gboolean gt_mem_write_phys(GtMem *mem, guint64 pa, const void *buf, gsize len,

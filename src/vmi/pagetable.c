@@ -55,6 +55,8 @@ gt_pt_translate(GtPhysReadFn read, void *ctx, guint64 cr3, gboolean la57,
 
   g_return_val_if_fail(read != NULL, FALSE);
   g_return_val_if_fail(out != NULL, FALSE);
+  out->absent_entry = 0;
+  out->absent_level = 0;
 
   if (!is_canonical(va, la57 ? 57 : 48)) {
     g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
@@ -80,6 +82,8 @@ gt_pt_translate(GtPhysReadFn read, void *ctx, guint64 cr3, gboolean la57,
     entry = GUINT64_FROM_LE(entry);
 
     if (!(entry & PTE_P)) {
+      out->absent_entry = entry;
+      out->absent_level = level;
       g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
                   "address 0x%" G_GINT64_MODIFIER "x is not mapped (%s not present)",
                   va, level_names[level]);

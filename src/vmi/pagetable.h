@@ -21,6 +21,12 @@ typedef struct {
   guint64 page_size;  /* 4096, 2 MiB or 1 GiB */
   gboolean writable;  /* every level allows writes */
   gboolean user;      /* every level allows user access */
+  /* On a failure because an entry is not present: that entry and its level
+   * (1 = PTE .. 5 = PML5E). An entry of 0 means nothing was ever mapped
+   * there (Linux: pte_none); anything else is a swap, migration or
+   * PROT_NONE entry. Both 0 for other failures. */
+  guint64 absent_entry;
+  guint absent_level;
 } GtTranslation;
 
 /* Translate va through the tables rooted at cr3. la57 selects 5-level

@@ -338,3 +338,35 @@ gt_kbtf_struct_size(GtKernelBtf *kb, const char *struct_name, guint *size, GErro
   *size = btf__type_by_id(kb->btf, (guint32) id)->size;
   return TRUE;
 }
+
+gboolean
+gt_kbtf_enum_value(GtKernelBtf *kb, const char *name, gint64 *value, GError **error)
+{
+  const struct btf *b = kb->btf;
+  guint32 n = btf__type_cnt(b);
+  for (guint32 id = 1; id < n; id++) {
+    const struct btf_type *t = btf__type_by_id(b, id);
+    if (t == NULL || !(btf_is_enum(t) || btf_is_enum64(t)))
+      continue;
+    guint16 vlen = btf_vlen(t);
+    for (guint16 i = 0; i < vlen; i++) {
+      const char *en;
+      gint64 v;
+      if (btf_is_enum(t)) {
+        const struct btf_enum *e = btf_enum(t) + i;
+        en = btf__name_by_offset(b, e->name_off);
+        v = e->val;
+      } else {
+        const struct btf_enum64 *e = btf_enum64(t) + i;
+        en = btf__name_by_offset(b, e->name_off);
+        v = (gint64) btf_enum64_value(e);
+      }
+      if (en != NULL && strcmp(en, name) == 0) {
+        *value = v;
+        return TRUE;
+      }
+    }
+  }
+  g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND, "BTF: no enumerator %s", name);
+  return FALSE;
+}

@@ -17,6 +17,7 @@ struct GtLinux {
   /* Per-CPU offset of the current-task pointer: `current_task`, or
    * `pcpu_hot` + off.pcpu_hot_current_task. */
   guint64 current_task_pcpu;
+  guint64 init_process;   /* pid 1's task_struct, once found (fd.c) */
 };
 
 /* Canonical upper-half address: where the kernel keeps its data. */

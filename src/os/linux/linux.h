@@ -75,3 +75,54 @@ GtSyscallMeta *gt_kbtf_func_meta(GtKernelBtf *btf, const char *func);
  * and __stop_syscalls_metadata, which is only the fallback).
  * Returns a hash table name -> GtSyscallMeta* (owned by the table). */
 GHashTable *gt_linux_syscall_metadata(GtLinux *lx, GError **error);
+
+/* A user mapping (vm_area_struct) as the walkers below need it. */
+typedef struct {
+  guint64 addr;           /* the vm_area_struct */
+  guint64 start, end;     /* [vm_start, vm_end) */
+  guint64 pgoff;          /* vm_pgoff: file offset of start, in pages */
+  guint64 file;           /* vm_file, 0 for anonymous memory */
+  guint64 flags;          /* vm_flags */
+} GtLinuxVma;
+
+/* TRUE when the kernel's BTF gave every offset the VMA walk needs (a maple
+ * tree: Linux 6.1+). */
+gboolean gt_linux_has_vmas(GtLinux *lx);
+/* The VMA of mm (a struct mm_struct address) covering addr, looked up in
+ * mm->mm_mt as mtree_load() does. GT_ERROR_NOT_FOUND when none covers it;
+ * GT_ERROR_MEMORY for a corrupt tree (bounded depth, no node twice, pivots
+ * checked against their parent's range). */
+gboolean gt_linux_vma_find(GtLinux *lx, guint64 mm, guint64 addr, GtLinuxVma *out,
+                           GError **error);
+/* The physical address of the page at `index` (in pages) of a file's
+ * address_space (file->f_mapping), from its page cache (the i_pages
+ * xarray), only if that page is cached and up to date. GT_ERROR_NOT_FOUND
+ * when it is not (never cached, evicted: a shadow or swap value entry). */
+gboolean gt_linux_pagecache_lookup(GtLinux *lx, guint64 mapping, guint64 index,
+                                   guint64 *pa, GError **error);
+gboolean gt_linux_has_pagecache(GtLinux *lx);
+/* Reads [va, va+len) — inside one user page — of task's address space
+ * (page tables at cr3) the way a read fault would fill a page whose
+ * page-table entry is empty: a file VMA's page from the page cache, zeros
+ * in an anonymous VMA. Fails (never guesses) when the entry is present or
+ * not empty (swap, migration, PROT_NONE), the VMA is unreadable or special,
+ * or the file page is not cached. See uaccess.c for the cases. */
+gboolean gt_linux_read_unfaulted(GtLinux *lx, guint64 task, guint64 cr3, guint64 va,
+                                 void *buf, gsize len, GError **error);
+
+/* TRUE when the kernel's BTF gave every offset the descriptor walk needs. */
+gboolean gt_linux_has_fds(GtLinux *lx);
+/* Appends to out what descriptor fd of task is, as the guest's
+ * /proc/PID/fd/FD link would read for a reader in pid 1's root: a path
+ * ("/etc/passwd"), or a pseudo file's name ("socket:[1234]", "pipe:[56]",
+ * "anon_inode:[eventfd]"). *deleted (if non-NULL) is set when the file was
+ * unlinked (the kernel's " (deleted)" suffix, not appended to out).
+ * From task->files->fdt->fd[fd] (bounded by max_fds) and file->f_path,
+ * climbed like the kernel's prepend_path. GT_ERROR_NOT_FOUND when fd is not
+ * open; GT_ERROR_UNSUPPORTED for a pseudo file system whose name format is
+ * not known (nothing is guessed); nothing is appended on failure. */
+gboolean gt_linux_fd_describe(GtLinux *lx, guint64 task, gint fd, GString *out,
+                              gboolean *deleted, GError **error);
+/* The same for task's working directory (what AT_FDCWD refers to). */
+gboolean gt_linux_cwd_describe(GtLinux *lx, guint64 task, GString *out, gboolean *deleted,
+                               GError **error);

@@ -55,6 +55,51 @@ static const OffsetSpec specs[] = {
   { "syscall_metadata", "args", F(meta_args), 8, FALSE },
   /* Only kernels 6.2 .. 6.14 have struct pcpu_hot. */
   { "pcpu_hot", "current_task", F(pcpu_hot_current_task), 8, TRUE },
+  /* VMAs in the maple tree (6.1+). Array sizes are the 64-bit layouts:
+   * maple_range_64 has 15 pivots and 16 slots, maple_arange_64 9 and 10. */
+  { "mm_struct", "mm_mt.ma_root", F(mm_mt_root), 8, TRUE },
+  { "maple_range_64", "pivot", F(mr64_pivot), 15 * 8, TRUE },
+  { "maple_range_64", "slot", F(mr64_slot), 16 * 8, TRUE },
+  { "maple_range_64", "meta.end", F(mr64_meta_end), 1, TRUE },
+  { "maple_arange_64", "pivot", F(ma64_pivot), 9 * 8, TRUE },
+  { "maple_arange_64", "slot", F(ma64_slot), 10 * 8, TRUE },
+  { "maple_arange_64", "meta.end", F(ma64_meta_end), 1, TRUE },
+  { "vm_area_struct", "vm_start", F(vma_start), 8, TRUE },
+  { "vm_area_struct", "vm_end", F(vma_end), 8, TRUE },
+  { "vm_area_struct", "vm_pgoff", F(vma_pgoff), 8, TRUE },
+  { "vm_area_struct", "vm_file", F(vma_file), 8, TRUE },
+  { "vm_area_struct", "vm_flags", F(vma_flags), 8, TRUE },
+  /* The page cache: address_space.i_pages is an xarray of 64-slot nodes. */
+  { "file", "f_mapping", F(file_mapping), 8, TRUE },
+  { "address_space", "i_pages.xa_head", F(as_xa_head), 8, TRUE },
+  { "xa_node", "shift", F(xa_node_shift), 1, TRUE },
+  { "xa_node", "slots", F(xa_node_slots), 64 * 8, TRUE },
+  { "folio", "flags", F(page_flags), 8, TRUE },
+  { "folio", "index", F(page_index), 8, TRUE },
+  /* Descriptors and their paths. */
+  { "task_struct", "files", F(task_files), 8, TRUE },
+  { "task_struct", "fs", F(task_fs), 8, TRUE },
+  { "files_struct", "fdt", F(files_fdt), 8, TRUE },
+  { "fdtable", "max_fds", F(fdt_max_fds), 4, TRUE },
+  { "fdtable", "fd", F(fdt_fd), 8, TRUE },
+  { "file", "f_path", F(file_path), 16, TRUE },
+  { "file", "f_inode", F(file_inode), 8, TRUE },
+  { "path", "mnt", F(path_mnt), 8, TRUE },
+  { "path", "dentry", F(path_dentry), 8, TRUE },
+  { "fs_struct", "root", F(fs_root), 16, TRUE },
+  { "fs_struct", "pwd", F(fs_pwd), 16, TRUE },
+  { "dentry", "d_parent", F(dentry_parent), 8, TRUE },
+  { "dentry", "d_name.len", F(dentry_name_len), 4, TRUE },
+  { "dentry", "d_name.name", F(dentry_name), 8, TRUE },
+  { "dentry", "d_op", F(dentry_op), 8, TRUE },
+  { "dentry", "d_inode", F(dentry_inode), 8, TRUE },
+  { "dentry", "d_hash.pprev", F(dentry_hash_pprev), 8, TRUE },
+  { "dentry_operations", "d_dname", F(dop_dname), 8, TRUE },
+  { "inode", "i_ino", F(inode_ino), 8, TRUE },
+  { "mount", "mnt", F(mount_mnt), 0, TRUE },
+  { "mount", "mnt_parent", F(mount_parent), 8, TRUE },
+  { "mount", "mnt_mountpoint", F(mount_mountpoint), 8, TRUE },
+  { "vfsmount", "mnt_root", F(vfsmount_root), 8, TRUE },
 };
 
 #undef F
@@ -63,6 +108,34 @@ static guint *
 field_ptr(GtLinuxOffsets *out, const OffsetSpec *s)
 {
   return (guint *) ((char *) out + s->field);
+}
+
+/* An enumerator's value as a guint, or G_MAXUINT when unknown. */
+static guint
+enum_or_unknown(GtKernelBtf *btf, const char *name)
+{
+  gint64 v;
+  return gt_kbtf_enum_value(btf, name, &v, NULL) && v >= 0 && v < G_MAXUINT ? (guint) v
+                                                                             : G_MAXUINT;
+}
+
+static void
+kernel_constants_from_btf(GtKernelBtf *btf, GtLinuxOffsets *o)
+{
+  if (!gt_kbtf_struct_size(btf, "page", &o->page_struct_size, NULL))
+    o->page_struct_size = G_MAXUINT;
+  o->pg_uptodate_bit = enum_or_unknown(btf, "PG_uptodate");
+  o->mt_leaf_64 = enum_or_unknown(btf, "maple_leaf_64");
+  o->mt_range_64 = enum_or_unknown(btf, "maple_range_64");
+  o->mt_arange_64 = enum_or_unknown(btf, "maple_arange_64");
+}
+
+/* Kernel constants never come from a profile. */
+static void
+kernel_constants_unknown(GtLinuxOffsets *o)
+{
+  o->page_struct_size = o->pg_uptodate_bit = G_MAXUINT;
+  o->mt_leaf_64 = o->mt_range_64 = o->mt_arange_64 = G_MAXUINT;
 }
 
 gboolean
@@ -82,6 +155,11 @@ gt_linux_offsets_from_btf(GtKernelBtf *btf, GtLinuxOffsets *out, GError **error)
       return FALSE;
     }
     if (s->size != 0 && size != s->size) {
+      if (s->optional) {
+        /* A layout this code does not know: the feature is off. */
+        *field_ptr(&tmp, s) = G_MAXUINT;
+        continue;
+      }
       g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
                   "BTF: %s.%s is %u bytes, expected %u", s->type, s->member, size,
                   s->size);
@@ -89,6 +167,7 @@ gt_linux_offsets_from_btf(GtKernelBtf *btf, GtLinuxOffsets *out, GError **error)
     }
     *field_ptr(&tmp, s) = off;
   }
+  kernel_constants_from_btf(btf, &tmp);
   *out = tmp;
   return TRUE;
 }
@@ -200,6 +279,7 @@ gt_linux_offsets_from_profile(const char *path, GtLinuxOffsets *out, GError **er
                 missing->str);
     return FALSE;
   }
+  kernel_constants_unknown(&tmp);
   *out = tmp;
   return TRUE;
 }

@@ -25,6 +25,23 @@ typedef struct {
   /* per-CPU current task: offset of current_task within pcpu_hot when the
    * kernel has `pcpu_hot` (6.2+), or G_MAXUINT when it has `current_task`. */
   guint pcpu_hot_current_task;
+
+  /* Optional groups (G_MAXUINT when the kernel lacks them or a profile
+   * leaves them out); each feature checks its own group before use.
+   * VMAs (maple tree, 6.1+) and the page cache: os/linux/vma.c, pagecache.c. */
+  guint mm_mt_root, mr64_pivot, mr64_slot, mr64_meta_end, ma64_pivot, ma64_slot,
+        ma64_meta_end;
+  guint vma_start, vma_end, vma_pgoff, vma_file, vma_flags;
+  guint file_mapping, as_xa_head, xa_node_shift, xa_node_slots, page_flags, page_index;
+  /* Descriptors and paths: os/linux/fd.c. */
+  guint task_files, task_fs, files_fdt, fdt_max_fds, fdt_fd, file_path, file_inode,
+        path_mnt, path_dentry, fs_root, fs_pwd, dentry_parent, dentry_name_len,
+        dentry_name, dentry_op, dentry_inode, dentry_hash_pprev, dop_dname, inode_ino,
+        mount_mnt, mount_parent, mount_mountpoint, vfsmount_root;
+  /* Kernel constants from BTF types and enums, not offsets (G_MAXUINT when
+   * unknown; a profile cannot give them): sizeof(struct page), the
+   * PG_uptodate bit, and enum maple_type's leaf/range/arange values. */
+  guint page_struct_size, pg_uptodate_bit, mt_leaf_64, mt_range_64, mt_arange_64;
 } GtLinuxOffsets;
 
 typedef struct GtKernelBtf GtKernelBtf;
@@ -58,6 +75,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtKernelBtf, gt_kbtf_free)
 gboolean gt_kbtf_member_offset(GtKernelBtf *btf, const char *struct_name,
                                const char *member, guint *offset, guint *size,
                                GError **error);
+/* Value of an enumerator (e.g. "PG_uptodate") of any enum in BTF. */
+gboolean gt_kbtf_enum_value(GtKernelBtf *btf, const char *name, gint64 *value,
+                            GError **error);
 /* sizeof(struct name). */
 gboolean gt_kbtf_struct_size(GtKernelBtf *btf, const char *struct_name, guint *size,
                              GError **error);
