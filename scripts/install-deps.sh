@@ -3,7 +3,7 @@
 # demo guest. Idempotent; needs root (or sudo). Keep this the only place
 # packages are listed.
 set -eu
-PKGS="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libbpf-dev libxen-dev
+PKGS="meson ninja-build pkg-config gcc libc6-dev linux-libc-dev python3 libglib2.0-dev libbpf-dev libxen-dev
 libelf-dev zlib1g-dev libcapstone-dev libjson-glib-dev libcurl4-openssl-dev
 qemu-system-x86 busybox-static cpio strace gzip xz-utils ca-certificates
 libnats-dev nats-server

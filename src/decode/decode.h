@@ -1,7 +1,11 @@
-/* Decoding: turning raw argument values and results into meaning. The
- * argument names and types come from the kernel's own syscall metadata; the
- * code here only knows what values mean (flag sets, strings, argv arrays,
- * socket addresses, signals, errno names). */
+/* Decoding: turning raw argument values and results into what strace
+ * shows. Which decoder a syscall gets is one table (table.c, by the name
+ * user space knows); the decoders are grouped by family (files.c,
+ * descriptors.c, memory.c, processes.c, signals.c, network.c, time.c,
+ * ids.c, polling.c, ipc.c); constants come from tables generated from the
+ * kernel's UAPI headers (xlat/); struct layouts from the guest's BTF.
+ * A syscall without a decoder, and any kernel function, is rendered from
+ * the kernel's own argument types. */
 #pragma once
 
 #include <glib.h>
@@ -16,37 +20,39 @@ typedef struct {
   /* Up to len bytes; returns how many were readable. */
   gsize (*read_bytes)(void *ctx, guint64 va, void *buf, gsize len);
   void *ctx;
+  /* The guest kernel's BTF for struct layouts (NULL: structs print as
+   * pointers). Borrowed. */
+  GtKernelBtf *btf;
 } GtArgReader;
 
 /* Longest string read from the guest for one argument. */
 #define GT_DECODE_STRING_MAX 4096
-/* Longest string shown in text output before "...". */
-#define GT_DECODE_TEXT_MAX 256
+/* Longest string shown in text output before "..." (strace's -s default). */
+#define GT_DECODE_TEXT_MAX 32
 /* Most entries read from an argv array. */
 #define GT_DECODE_ARGV_MAX 256
 
 /* Fills rec->args from raw values using the metadata (may be NULL: then
- * `nargs` raw arguments named arg0..). Strings are read now, at the call. */
+ * `nargs` raw arguments named arg0..), sets rec->name to the name user
+ * space knows (kernel_name keeps the kernel's), and decodes the
+ * in-parameters. */
 void gt_decode_call(GtRecord *rec, const GtSyscallMeta *meta, const guint64 raw[6],
                     guint nargs, const GtArgReader *rd);
 
-/* Decodes out-parameters after a successful return (read's data, wait4's
- * status, pipe's fds, accept's address, stat's fields). */
+/* At the return: out-parameters (only after success, as strace) and the
+ * result's meaning. */
 void gt_decode_return(GtRecord *rec, const GtArgReader *rd);
+
+/* The name user space knows for an x86-64 syscall number ("fstat" for 5),
+ * from asm/unistd_64.h; NULL if none. */
+const char *gt_decode_syscall_name(int nr);
 
 /* "ENOENT" for 2, kernel-internal codes too (ERESTARTSYS); NULL if unknown. */
 const char *gt_errno_name(int e);
 /* "No such file or directory"; NULL if unknown. */
 const char *gt_errno_text(int e);
-/* "SIGSEGV" for 11; NULL if unknown. */
+/* "SIGSEGV" for 11, "SIGRTMIN", "SIGRT_1" ...; NULL if unknown. */
 const char *gt_signal_name(int sig);
-
-/* Flag sets by kind; the result lists set flags joined with '|' and any
- * unknown bits in hex. */
-typedef enum {
-  GT_FLAGS_OPEN, GT_FLAGS_AT, GT_FLAGS_PROT, GT_FLAGS_MAP, GT_FLAGS_CLONE,
-} GtFlagKind;
-char *gt_decode_flags(GtFlagKind kind, guint64 value);
 
 /* A socket address of len bytes, "{sa_family=AF_INET, sin_port=htons(80),
  * sin_addr=inet_addr(\"10.0.0.1\")}" style. */

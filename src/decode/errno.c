@@ -1,7 +1,8 @@
-/* errno and signal names. glibc knows the user-visible ones
- * (strerrorname_np, sigabbrev_np); the kernel-internal restart codes that a
+/* errno and signal names. glibc knows the user-visible errno names
+ * (strerrorname_np), the UAPI headers the signals (xlat/signals.in); the kernel-internal restart codes that a
  * tracer sees but user space never does are listed here. */
 #include "decode/decode.h"
+#include "decode/xlat-tables.h"
 
 #include <string.h>
 #include <signal.h>
@@ -42,17 +43,12 @@ gt_signal_name(int sig)
   static char names[65][12];
   if (sig <= 0 || sig > 64)
     return NULL;
-  if (sig >= 32) {
-    /* glibc reserves the first real-time signals; the kernel numbers them
-     * from 32. Render as SIGRT_n like strace. */
-    if (!names[sig][0])
-      g_snprintf(names[sig], sizeof names[sig], "SIGRT_%d", sig - 32);
-    return names[sig];
-  }
-  const char *abbrev = sigabbrev_np(sig);
-  if (!abbrev)
-    return NULL;
-  if (!names[sig][0])
-    g_snprintf(names[sig], sizeof names[sig], "SIG%s", abbrev);
+  if (sig < 32)
+    return gt_xlat_name(&gt_xlat_signals, (guint64)sig);
+  /* Real-time signals as strace names them: SIGRTMIN, then SIGRT_n. */
+  if (sig == 32)
+    return "SIGRTMIN";
+  if (!g_atomic_int_get((gint *)&names[sig][0]))
+    g_snprintf(names[sig], sizeof names[sig], "SIGRT_%d", sig - 32);
   return names[sig];
 }

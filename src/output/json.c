@@ -4,6 +4,8 @@
 #include "trace/record-private.h"
 #include "output/json-writer.h"
 
+#include <json-glib/json-glib.h>
+
 #include <string.h>
 
 /* A string's bytes: its recorded length, or up to its NUL. */
@@ -32,10 +34,66 @@ add_arg(GtJsonWriter *w, const GtRecordArg *a)
   }
 }
 
+/* A decoded value (names, flag lists, structs as objects). Depth is
+ * bounded by what the decoders build (at most three levels). */
+static void
+add_node(GtJsonWriter *w, const char *member, JsonNode *n)
+{
+  switch (JSON_NODE_TYPE(n)) {
+  case JSON_NODE_OBJECT: {
+    JsonObject *o = json_node_get_object(n);
+    g_autoptr(GList) names = json_object_get_members(o);
+    gt_json_begin_object(w, member);
+    for (GList *l = names; l; l = l->next)
+      add_node(w, l->data, json_object_get_member(o, l->data));
+    gt_json_end_object(w);
+    return;
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *a = json_node_get_array(n);
+    gt_json_begin_array(w, member);
+    for (guint i = 0; i < json_array_get_length(a); i++)
+      add_node(w, NULL, json_array_get_element(a, i));
+    gt_json_end_array(w);
+    return;
+  }
+  case JSON_NODE_NULL:
+    gt_json_null(w, member);
+    return;
+  case JSON_NODE_VALUE:
+    if (json_node_get_value_type(n) == G_TYPE_STRING)
+      gt_json_string(w, member, json_node_get_string(n));
+    else if (json_node_get_value_type(n) == G_TYPE_BOOLEAN)
+      gt_json_bool(w, member, json_node_get_boolean(n));
+    else
+      gt_json_int(w, member, json_node_get_int(n));
+    return;
+  }
+}
+
+/* What the raw argument values mean, beside them: constant names, flag
+ * lists, structs. */
+static void
+add_decoded(GtJsonWriter *w, const GtRecord *r)
+{
+  gboolean any = FALSE;
+  for (guint i = 0; i < r->nargs; i++)
+    any |= r->args[i].decoded != NULL;
+  if (!any)
+    return;
+  gt_json_begin_object(w, "decoded");
+  for (guint i = 0; i < r->nargs; i++)
+    if (r->args[i].decoded)
+      add_node(w, r->args[i].name, r->args[i].decoded);
+  gt_json_end_object(w);
+}
+
 static void
 add_out(GtJsonWriter *w, const GtRecordArg *a)
 {
-  if (a->out_is_int) {
+  if (a->out_json) {
+    add_node(w, a->name, a->out_json);
+  } else if (a->out_is_int) {
     gt_json_int(w, a->name, a->out_int);
   } else if (a->out_ints) {
     gt_json_begin_array(w, a->name);
@@ -79,6 +137,8 @@ gt_record_format_json(const GtRecord *r)
   gt_json_int(&w, "gid", r->gid);
   gt_json_string(&w, "comm", r->comm);
   gt_json_string(&w, "syscall", r->name);
+  if (r->kernel_name)   /* the kernel's own name when it differs (newfstat) */
+    gt_json_string(&w, "kernel_function", r->kernel_name);
   if (r->nr >= 0)
     gt_json_int(&w, "nr", r->nr);
   else
@@ -87,11 +147,14 @@ gt_record_format_json(const GtRecord *r)
   for (guint i = 0; i < r->nargs; i++)
     add_arg(&w, &r->args[i]);
   gt_json_end_object(&w);
+  add_decoded(&w, r);
   add_outs(&w, r);
   if (r->has_result)
     gt_json_int(&w, "ret", r->result);
   else
     gt_json_null(&w, "ret");
+  if (r->has_result && r->ret_decoded)
+    add_node(&w, "ret_decoded", r->ret_decoded);
   if (r->ret_ts_ns)
     gt_json_int(&w, "duration_ns", r->ret_ts_ns - r->ts_ns);
   if (r->aborted)

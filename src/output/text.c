@@ -27,7 +27,10 @@ append_result(GString *s, const GtRecord *r)
       g_string_append_printf(s, " = -1 %s (%s)", name, text ? text : "");
     else
       g_string_append_printf(s, " = -1 (errno %d)", e);
-  } else if (v > 0xffff || v < -4095) {
+  } else if (r->ret_text) {
+    g_string_append_printf(s, " = %s", r->ret_text);
+  } else if (r->nr < 0 && (v > 0xffff || v < -4095)) {
+    /* A kernel function's result: large values are addresses. */
     g_string_append_printf(s, " = %#" G_GINT64_MODIFIER "x", (guint64)v);
   } else {
     g_string_append_printf(s, " = %" G_GINT64_FORMAT, v);

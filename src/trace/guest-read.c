@@ -44,7 +44,7 @@ reader_bytes(void *ctx, guint64 va, void *buf, gsize len)
 GtArgReader
 gt_state_arg_reader(GtGuestState *st)
 {
-  GtArgReader rd = { reader_string, reader_bytes, st };
+  GtArgReader rd = { reader_string, reader_bytes, st, gt_linux_btf(st->engine->lx) };
   return rd;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <guestrace/guestrace.h>
+#include <json-glib/json-glib.h>
 
 #define GT_MAX_ARGS 6
 
@@ -34,6 +35,11 @@ typedef struct {
   gboolean out_is_int;
   gint64 out_int;
   GArray *out_ints;
+  /* For JSON: the decoded meaning beside the raw value (flag names as a
+   * list, a constant's name, a struct as an object) at the call, and the
+   * out-parameter's decoded value at the return. NULL when none. */
+  JsonNode *decoded;
+  JsonNode *out_json;
 } GtRecordArg;
 
 struct _GtRecord {
@@ -44,11 +50,17 @@ struct _GtRecord {
   gt_tid_t tid;
   guint32 uid, gid;
   char comm[17];
-  char *name;             /* owned */
+  char *name;             /* owned: the name user space knows ("fstat") */
+  char *kernel_name;      /* owned: the kernel's ("newfstat"); NULL if the same */
   int nr;
   gboolean has_result;
   gint64 result;
   gboolean aborted;
+  /* A successful result as strace shows it after "= " ("0x8000 (flags
+   * O_RDONLY|O_LARGEFILE)", an address in hex), and its decoded meaning
+   * for JSON. NULL: the number. */
+  char *ret_text;
+  JsonNode *ret_decoded;
   guint nargs;
   GtRecordArg args[GT_MAX_ARGS];
 };

@@ -34,8 +34,16 @@ gt_record_free(GtRecord *rec)
     g_free(rec->args[i].out_str);
     if (rec->args[i].out_ints)
       g_array_unref(rec->args[i].out_ints);
+    if (rec->args[i].decoded)
+      json_node_unref(rec->args[i].decoded);
+    if (rec->args[i].out_json)
+      json_node_unref(rec->args[i].out_json);
   }
   g_free(rec->name);
+  g_free(rec->kernel_name);
+  g_free(rec->ret_text);
+  if (rec->ret_decoded)
+    json_node_unref(rec->ret_decoded);
   g_free(rec);
 }
 

@@ -1,0 +1,99 @@
+/* What the decoder families share: the decoding context, the per-argument
+ * renderers (strace's printing rules for numbers, descriptors, paths,
+ * strings, constants and flags) and struct reads with layouts from the
+ * guest's BTF. Each family (files.c, memory.c, ...) builds its syscalls'
+ * decoders from these; table.c maps each syscall to its decoder. */
+#pragma once
+
+#include "decode/decode.h"
+#include "decode/xlat.h"
+#include "decode/xlat-tables.h"
+
+/* One call being decoded: at the call (exiting FALSE) the in-parameters,
+ * at the return the out-parameters and the result. */
+typedef struct {
+  GtRecord *rec;
+  const GtArgReader *rd;
+  gboolean exiting;
+} GtDc;
+
+/* A syscall's decoder: called at the call and again at the return. */
+typedef void (*GtDecoderFn)(GtDc *c);
+
+typedef struct {
+  const char *name;     /* the name user space knows (asm/unistd_64.h) */
+  GtDecoderFn fn;
+} GtDecoderEntry;
+
+/* The decoder of a syscall by its user-space name, or NULL. */
+GtDecoderFn gt_decoder_lookup(const char *name);
+
+static inline guint64 dc_arg(const GtDc *c, guint i) { return c->rec->args[i].value; }
+static inline gboolean dc_ok(const GtDc *c) { return c->rec->has_result && c->rec->result >= 0; }
+
+/* Setting an argument's rendering (text owned by the arg; decoded may be
+ * NULL). At the call this is the in-value; at the return it is the
+ * out-value shown instead. */
+void dc_set(GtDc *c, guint i, char *text, JsonNode *decoded);
+void dc_hide(GtDc *c, guint i);
+/* The rest of the line after "= " for a successful result (owned). */
+void dc_result(GtDc *c, char *text, JsonNode *decoded);
+
+/* Renderers, strace's conventions. */
+void dc_int(GtDc *c, guint i);        /* int */
+void dc_uint(GtDc *c, guint i);       /* unsigned int */
+void dc_long(GtDc *c, guint i);       /* long */
+void dc_ulong(GtDc *c, guint i);      /* unsigned long */
+void dc_hex(GtDc *c, guint i);        /* an address: NULL or 0x... */
+void dc_oct(GtDc *c, guint i);        /* a mode: 0644 */
+void dc_fd(GtDc *c, guint i);         /* a descriptor */
+void dc_dirfd(GtDc *c, guint i);      /* a descriptor or AT_FDCWD */
+void dc_path(GtDc *c, guint i);       /* a NUL-terminated path, never cut by -s */
+void dc_cstr(GtDc *c, guint i);       /* a NUL-terminated string, cut by -s */
+void dc_buf(GtDc *c, guint i, gint64 len);   /* len bytes, cut by -s */
+void dc_xval(GtDc *c, guint i, const GtXlat *x, const char *dflt);
+void dc_flags(GtDc *c, guint i, const GtXlat *x, const char *zero);
+/* A signal number argument ("SIGTERM"). */
+void dc_signal(GtDc *c, guint i);
+/* An int written back through a pointer: "[42]". */
+void dc_out_int(GtDc *c, guint i);
+
+/* Text helpers used by several families. */
+char *dc_quote(const GtDc *c, const guint8 *data, gsize len, gboolean more);
+void dc_append_signal(GString *s, guint64 sig);
+/* The value of a signed int argument. */
+static inline gint32 dc_i32(const GtDc *c, guint i) { return (gint32)c->rec->args[i].value; }
+
+/* Reads exactly len bytes of the caller's memory. */
+gboolean dc_read(const GtDc *c, guint64 va, void *buf, gsize len);
+
+/* A struct read from the caller's memory with its layout from the guest's
+ * BTF. Fields are looked up by member name; a missing member reads as
+ * absent. */
+typedef struct {
+  const char *type;     /* "stat", "__kernel_timespec" */
+  guint8 data[512];
+  guint size;
+  GtKernelBtf *btf;
+} GtStructView;
+
+/* Reads `type` at va; FALSE if there is no BTF, no such type, or the
+ * memory is unreadable. */
+gboolean dc_struct_read(const GtDc *c, const char *type, guint64 va, GtStructView *v);
+/* sizeof(struct type) in the guest's BTF, 0 if unknown. */
+guint dc_struct_size(const GtDc *c, const char *type);
+/* A member as an integer of its own size (sign-extended when `is_signed`). */
+gboolean sv_get(const GtStructView *v, const char *member, gboolean is_signed, guint64 *out);
+/* A member's bytes (arrays). */
+const guint8 *sv_bytes(const GtStructView *v, const char *member, guint *len);
+
+/* JSON helpers. */
+JsonNode *dc_json_int(gint64 v);
+JsonNode *dc_json_str(const char *s);
+JsonNode *dc_json_value(const char *name, guint64 raw);   /* {"name":..,"raw":..} */
+
+/* Struct renderers shared across families (both text and JSON). */
+gboolean dc_timespec(const GtDc *c, guint64 va, GString *s, JsonObject *o);
+gboolean dc_sigset(const GtDc *c, guint64 va, gsize size, GString *s, JsonNode **json);
+void dc_sigset_text(GString *s, const guint8 *mask, gsize size, JsonNode **json);
+gboolean dc_sockaddr(const GtDc *c, guint64 va, gint64 len, GString *s, JsonObject *o);

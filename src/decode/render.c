@@ -1,0 +1,281 @@
+/* strace's rendering of single arguments: numbers, addresses, modes,
+ * descriptors, paths, strings, constants and flags. Every renderer sets
+ * the text form and, where there is meaning beyond the number, the
+ * decoded JSON value. */
+#include "decode/decode-private.h"
+
+#include <string.h>
+
+/* AT_FDCWD is (-100) in linux/fcntl.h. */
+#define DC_AT_FDCWD (-100)
+
+static void
+take_json(JsonNode **slot, JsonNode *n)
+{
+  if (*slot)
+    json_node_unref(*slot);
+  *slot = n;
+}
+
+void
+dc_set(GtDc *c, guint i, char *text, JsonNode *decoded)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  if (c->exiting) {
+    g_free(a->out);
+    a->out = text;
+    take_json(&a->out_json, decoded);
+  } else {
+    g_free(a->text);
+    a->text = text;
+    take_json(&a->decoded, decoded);
+  }
+}
+
+void
+dc_hide(GtDc *c, guint i)
+{
+  c->rec->args[i].hidden_in_text = TRUE;
+}
+
+void
+dc_result(GtDc *c, char *text, JsonNode *decoded)
+{
+  g_free(c->rec->ret_text);
+  c->rec->ret_text = text;
+  take_json(&c->rec->ret_decoded, decoded);
+}
+
+JsonNode *
+dc_json_int(gint64 v)
+{
+  JsonNode *n = json_node_new(JSON_NODE_VALUE);
+  json_node_set_int(n, v);
+  return n;
+}
+
+JsonNode *
+dc_json_str(const char *s)
+{
+  JsonNode *n = json_node_new(JSON_NODE_VALUE);
+  json_node_set_string(n, s);
+  return n;
+}
+
+JsonNode *
+dc_json_value(const char *name, guint64 raw)
+{
+  return name ? dc_json_str(name) : dc_json_int((gint64)raw);
+}
+
+/* The JSON number form of an argument (is_signed/svalue), kept for every
+ * argument; text renderers below also call this. */
+static void
+set_num(GtRecordArg *a, gboolean is_signed, gint64 v)
+{
+  a->is_signed = is_signed;
+  a->svalue = v;
+}
+
+void
+dc_int(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, TRUE, (gint32)a->value);
+  dc_set(c, i, g_strdup_printf("%d", (gint32)a->value), NULL);
+}
+
+void
+dc_uint(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, FALSE, (guint32)a->value);
+  dc_set(c, i, g_strdup_printf("%u", (guint32)a->value), NULL);
+}
+
+void
+dc_long(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, TRUE, (gint64)a->value);
+  dc_set(c, i, g_strdup_printf("%" G_GINT64_FORMAT, (gint64)a->value), NULL);
+}
+
+void
+dc_ulong(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, FALSE, (gint64)a->value);
+  dc_set(c, i, g_strdup_printf("%" G_GUINT64_FORMAT, a->value), NULL);
+}
+
+void
+dc_hex(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, FALSE, (gint64)a->value);
+  dc_set(c, i, a->value ? g_strdup_printf("%#" G_GINT64_MODIFIER "x", a->value)
+                        : g_strdup("NULL"), NULL);
+}
+
+void
+dc_oct(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  set_num(a, FALSE, (guint32)a->value);
+  dc_set(c, i, g_strdup_printf("%#03o", (guint32)a->value), NULL);
+}
+
+void
+dc_fd(GtDc *c, guint i)
+{
+  dc_int(c, i);
+}
+
+void
+dc_dirfd(GtDc *c, guint i)
+{
+  if (dc_i32(c, i) == DC_AT_FDCWD) {
+    GtRecordArg *a = &c->rec->args[i];
+    set_num(a, TRUE, DC_AT_FDCWD);
+    dc_set(c, i, g_strdup("AT_FDCWD"), dc_json_str("AT_FDCWD"));
+    return;
+  }
+  dc_fd(c, i);
+}
+
+char *
+dc_quote(const GtDc *c, const guint8 *data, gsize len, gboolean more)
+{
+  return gt_quote_bytes((const char *)data, len, GT_DECODE_TEXT_MAX, more);
+}
+
+/* A NUL-terminated string: text cut at `max` (G_MAXSIZE: never). */
+static void
+string_arg(GtDc *c, guint i, gsize max)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  if (!a->value) {
+    dc_hex(c, i);
+    return;
+  }
+  gboolean trunc = FALSE;
+  g_autofree char *s = c->rd->read_string(c->rd->ctx, a->value, GT_DECODE_STRING_MAX, &trunc);
+  if (!s) {
+    dc_hex(c, i);
+    return;
+  }
+  gsize n = strlen(s);
+  dc_set(c, i, gt_quote_bytes(s, n, max, trunc), NULL);
+  if (c->exiting) {
+    g_free(a->out_str);
+    a->out_str = g_steal_pointer(&s);
+  } else {
+    g_free(a->str);
+    a->str = g_steal_pointer(&s);
+  }
+}
+
+void
+dc_path(GtDc *c, guint i)
+{
+  string_arg(c, i, G_MAXSIZE);
+}
+
+void
+dc_cstr(GtDc *c, guint i)
+{
+  string_arg(c, i, GT_DECODE_TEXT_MAX);
+}
+
+void
+dc_buf(GtDc *c, guint i, gint64 len)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  if (!a->value || len < 0) {
+    dc_hex(c, i);
+    return;
+  }
+  gsize want = MIN((gsize)len, (gsize)GT_DECODE_STRING_MAX);
+  g_autofree guint8 *buf = g_malloc(want + 1);
+  if (want && c->rd->read_bytes(c->rd->ctx, a->value, buf, want) != want) {
+    dc_hex(c, i);
+    return;
+  }
+  dc_set(c, i, dc_quote(c, buf, want, (gsize)len > want), NULL);
+  buf[want] = 0;   /* a buffer may hold NULs: its length is kept */
+  if (c->exiting) {
+    g_free(a->out_str);
+    a->out_str = (char *)g_steal_pointer(&buf);
+    a->out_str_len = want;
+  } else {
+    g_free(a->str);
+    a->str = (char *)g_steal_pointer(&buf);
+    a->str_len = want;
+  }
+}
+
+void
+dc_xval(GtDc *c, guint i, const GtXlat *x, const char *dflt)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  guint64 v = a->value;
+  /* Constants are ints in every call that takes them. */
+  if ((gint64)(gint32)v == (gint64)v || (v >> 32) == 0)
+    v = (guint32)v;
+  set_num(a, FALSE, (gint64)v);
+  GString *s = g_string_new(NULL);
+  gt_xlat_print_value(s, x, v, dflt);
+  const char *n = gt_xlat_name(x, v);
+  dc_set(c, i, g_string_free(s, FALSE), n ? dc_json_str(n) : NULL);
+}
+
+void
+dc_flags(GtDc *c, guint i, const GtXlat *x, const char *zero)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  guint64 v = (guint32)a->value;
+  set_num(a, FALSE, (gint64)v);
+  GString *s = g_string_new(NULL);
+  gt_xlat_print_flags(s, x, v, zero);
+  dc_set(c, i, g_string_free(s, FALSE), gt_xlat_flags_json(x, v));
+}
+
+void
+dc_append_signal(GString *s, guint64 sig)
+{
+  const char *n = sig <= 64 ? gt_signal_name((int)sig) : NULL;
+  if (n)
+    g_string_append(s, n);
+  else
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT, sig);
+}
+
+void
+dc_signal(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  gint32 v = (gint32)a->value;
+  set_num(a, TRUE, v);
+  const char *n = v > 0 ? gt_signal_name(v) : NULL;
+  dc_set(c, i, n ? g_strdup(n) : g_strdup_printf("%d", v), n ? dc_json_str(n) : NULL);
+}
+
+void
+dc_out_int(GtDc *c, guint i)
+{
+  gint32 v;
+  if (!c->exiting) {
+    dc_hex(c, i);
+    return;
+  }
+  if (!dc_ok(c) || !dc_arg(c, i) || !dc_read(c, dc_arg(c, i), &v, sizeof v))
+    return;
+  dc_set(c, i, g_strdup_printf("[%d]", v), dc_json_int(v));
+}
+
+gboolean
+dc_read(const GtDc *c, guint64 va, void *buf, gsize len)
+{
+  return va && c->rd->read_bytes(c->rd->ctx, va, buf, len) == len;
+}

@@ -1,0 +1,118 @@
+/* Decoders of signal calls: rt_sigaction's struct, signal masks,
+ * rt_sigprocmask's how. The kernel's struct sigaction layout comes from
+ * the guest's BTF. */
+#include "decode/decode-private.h"
+#include "decode/families.h"
+
+/* {sa_handler=..., sa_mask=[...], sa_flags=..., sa_restorer=...} */
+static gboolean
+sigaction_text(GtDc *c, guint64 va, GString *s, JsonNode **json)
+{
+  GtStructView v;
+  guint64 handler, flags, restorer;
+  guint mlen;
+  if (!dc_struct_read(c, "sigaction", va, &v) || !sv_get(&v, "sa_handler", FALSE, &handler) ||
+      !sv_get(&v, "sa_flags", FALSE, &flags))
+    return FALSE;
+  const guint8 *mask = sv_bytes(&v, "sa_mask", &mlen);
+  if (!mask)
+    return FALSE;
+  JsonObject *o = json_object_new();
+  g_string_append(s, "{sa_handler=");
+  if (handler == 0 || handler == 1) {
+    const char *n = handler ? "SIG_IGN" : "SIG_DFL";
+    g_string_append(s, n);
+    json_object_set_string_member(o, "sa_handler", n);
+  } else {
+    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", handler);
+    json_object_set_int_member(o, "sa_handler", (gint64)handler);
+  }
+  g_string_append(s, ", sa_mask=");
+  JsonNode *mj = NULL;
+  dc_sigset_text(s, mask, mlen, &mj);
+  json_object_set_member(o, "sa_mask", mj);
+  g_string_append(s, ", sa_flags=");
+  gt_xlat_print_flags(s, &gt_xlat_sa_flags, flags, "0");
+  json_object_set_member(o, "sa_flags", gt_xlat_flags_json(&gt_xlat_sa_flags, flags));
+  const char *restorer_name = "SA_RESTORER";
+  guint64 restorer_bit = 0;
+  for (guint k = 0; k < gt_xlat_sa_flags.n; k++)
+    if (!g_strcmp0(gt_xlat_sa_flags.entries[k].name, restorer_name))
+      restorer_bit = gt_xlat_sa_flags.entries[k].value;
+  if ((flags & restorer_bit) && sv_get(&v, "sa_restorer", FALSE, &restorer)) {
+    g_string_append_printf(s, ", sa_restorer=%#" G_GINT64_MODIFIER "x", restorer);
+    json_object_set_int_member(o, "sa_restorer", (gint64)restorer);
+  }
+  g_string_append_c(s, '}');
+  *json = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(*json, o);
+  return TRUE;
+}
+
+static void
+sigaction_arg(GtDc *c, guint i)
+{
+  if (!c->exiting)
+    dc_hex(c, i);
+  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
+    return;
+  GString *s = g_string_new(NULL);
+  JsonNode *j = NULL;
+  if (sigaction_text(c, dc_arg(c, i), s, &j))
+    dc_set(c, i, g_string_free(s, FALSE), j);
+  else
+    g_string_free(s, TRUE);
+}
+
+void
+gt_dec_rt_sigaction(GtDc *c)
+{
+  if (!c->exiting) {
+    dc_signal(c, 0);
+    sigaction_arg(c, 1);
+    dc_hex(c, 2);
+    dc_ulong(c, 3);
+  } else {
+    sigaction_arg(c, 2);
+  }
+}
+
+/* A sigset argument of `size` bytes; at the call (in) or the return (out). */
+static void
+sigset_arg(GtDc *c, guint i, guint64 size)
+{
+  if (!c->exiting)
+    dc_hex(c, i);
+  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
+    return;
+  GString *s = g_string_new(NULL);
+  JsonNode *j = NULL;
+  if (dc_sigset(c, dc_arg(c, i), (gsize)size, s, &j))
+    dc_set(c, i, g_string_free(s, FALSE), j);
+  else
+    g_string_free(s, TRUE);
+}
+
+void
+gt_dec_rt_sigprocmask(GtDc *c)
+{
+  if (!c->exiting) {
+    dc_xval(c, 0, &gt_xlat_sigprocmask_how, "SIG_???");
+    sigset_arg(c, 1, dc_arg(c, 3));
+    dc_hex(c, 2);
+    dc_ulong(c, 3);
+  } else {
+    sigset_arg(c, 2, dc_arg(c, 3));
+  }
+}
+
+void
+gt_dec_rt_sigpending(GtDc *c)
+{
+  if (!c->exiting) {
+    dc_hex(c, 0);
+    dc_ulong(c, 1);
+  } else {
+    sigset_arg(c, 0, dc_arg(c, 1));
+  }
+}

@@ -1,0 +1,28 @@
+/* Constant tables (generated from the UAPI headers by xlat/gen-xlat.py) and
+ * the two ways strace prints them: a value by name, a set of flags. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+  guint64 value;
+  const char *name;
+} GtXlatEntry;
+
+typedef struct {
+  const GtXlatEntry *entries;
+  guint n;
+} GtXlat;
+
+/* The first name with this value, or NULL. */
+const char *gt_xlat_name(const GtXlat *x, guint64 v);
+/* The name, or `v` in hex followed by a comment naming the set (`dflt`,
+ * e.g. "F_???"): strace's printxval. */
+void gt_xlat_print_value(GString *s, const GtXlat *x, guint64 v, const char *dflt);
+/* Flags joined with '|' in table order (an entry takes all its bits), any
+ * leftover bits last in hex; `zero` (e.g. "0") when v is 0 and nothing
+ * matched: strace's printflags. Returns whether anything was printed. */
+void gt_xlat_print_flags(GString *s, const GtXlat *x, guint64 v, const char *zero);
+/* The same decisions as a JSON array of names, leftover bits as a number. */
+JsonNode *gt_xlat_flags_json(const GtXlat *x, guint64 v);
