@@ -95,6 +95,10 @@ void
 gt_dec_clone(GtDc *c)
 {
   guint64 flags = dc_arg(c, 0);
+  guint64 parent_tid = clone_flag("CLONE_PARENT_SETTID") | clone_flag("CLONE_PIDFD");
+  /* At the return only parent_tid changes what is shown. */
+  if (c->exiting && !(flags & parent_tid))
+    return;
   GString *s = g_string_new("child_stack=");
   g_string_append_printf(s, dc_arg(c, 1) ? "%#" G_GINT64_MODIFIER "x" : "NULL", dc_arg(c, 1));
   g_string_append(s, ", flags=");
@@ -106,7 +110,7 @@ gt_dec_clone(GtDc *c)
   } else if (!(flags & ~0xffULL)) {
     g_string_append_c(s, '0');
   }
-  if (flags & (clone_flag("CLONE_PARENT_SETTID") | clone_flag("CLONE_PIDFD"))) {
+  if (flags & parent_tid) {
     gint32 tid;
     if (c->exiting && dc_ok(c) && dc_read(c, dc_arg(c, 2), &tid, sizeof tid))
       g_string_append_printf(s, ", parent_tid=[%d]", tid);
@@ -124,6 +128,10 @@ gt_dec_clone(GtDc *c)
   if (flags & 0xff) {
     const char *n = gt_signal_name((int)(flags & 0xff));
     json_array_add_string_element(json_node_get_array(j), n ? n : "?");
+  }
+  if (c->exiting) {
+    json_node_unref(j);
+    j = NULL;
   }
   dc_set(c, 0, g_string_free(s, FALSE), j);
   for (guint k = 1; k < c->rec->nargs; k++)
