@@ -102,7 +102,8 @@ gt_dec_clone(GtDc *c)
   GString *s = g_string_new("child_stack=");
   g_string_append_printf(s, dc_arg(c, 1) ? "%#" G_GINT64_MODIFIER "x" : "NULL", dc_arg(c, 1));
   g_string_append(s, ", flags=");
-  gt_xlat_print_flags(s, &gt_xlat_clone_flags, flags & ~0xffULL, NULL);
+  if (flags & ~0xffULL)
+    gt_xlat_print_flags(s, &gt_xlat_clone_flags, flags & ~0xffULL, NULL);
   if (flags & 0xff) {
     if (flags & ~0xffULL)
       g_string_append_c(s, '|');

@@ -1,0 +1,177 @@
+/* Parity with strace: gtw-parity (the common system calls: files and
+ * descriptors, memory, processes, signals, sockets, time, ids, polling,
+ * basic IPC) runs under the guest image's strace while guestrace traces it
+ * from outside in text form. Every strace line of the workload's process
+ * must be guestrace's line for the same call, character for character,
+ * with only the "[pid N comm] " prefix and strace's column padding before
+ * " = " normalised. The only lines allowed to differ are listed in
+ * known_differences, each with its reason (also in the README). */
+#include "e2e-util.h"
+
+#include <string.h>
+
+/* Calls whose line cannot be identical, and why. Each is a whole-call
+ * exception: any other call that differs fails the test. */
+static const struct { const char *call, *reason; } known_differences[] = {
+  { "rt_sigreturn", "strace prints the signal mask it reads from the signal frame on the "
+                    "user stack; guestrace does not read the frame" },
+};
+
+static gboolean
+known(const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(known_differences); i++)
+    if (!g_strcmp0(known_differences[i].call, name))
+      return TRUE;
+  return FALSE;
+}
+
+/* "name(args) = r" with strace's padding before " = " removed. */
+static char *
+normalise(const char *line)
+{
+  static GRegex *pad;
+  if (!pad)
+    pad = g_regex_new("\\)\\s+= ", 0, 0, NULL);
+  return g_regex_replace_literal(pad, line, -1, 0, ") = ", 0, NULL);
+}
+
+static char *
+call_name(const char *line)
+{
+  const char *p = strchr(line, '(');
+  return p ? g_strndup(line, (gsize)(p - line)) : g_strdup(line);
+}
+
+/* guestrace's lines of the process with most lines (the workload; its
+ * forked child makes one call), prefix removed. */
+static GPtrArray *
+guestrace_lines(const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+  g_autoptr(GHashTable) count = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GRegex) re = g_regex_new("^\\[pid (\\d+)(/\\d+)? gtw-parity\\] (.*)$", 0, 0, NULL);
+  const char *best = NULL;
+  guint best_n = 0;
+  for (char **l = lines; *l; l++) {
+    g_autoptr(GMatchInfo) m = NULL;
+    if (!g_regex_match(re, *l, 0, &m))
+      continue;
+    g_autofree char *pid = g_match_info_fetch(m, 1);
+    const char *key = g_intern_string(pid);
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(count, key)) + 1;
+    g_hash_table_insert(count, (gpointer)key, GUINT_TO_POINTER(n));
+    if (n > best_n)
+      best = key, best_n = n;
+  }
+  GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+  for (char **l = lines; *l && best; l++) {
+    g_autoptr(GMatchInfo) m = NULL;
+    if (!g_regex_match(re, *l, 0, &m))
+      continue;
+    g_autofree char *pid = g_match_info_fetch(m, 1);
+    if (g_strcmp0(pid, best))
+      continue;
+    g_autofree char *rest = g_match_info_fetch(m, 3);
+    g_ptr_array_add(v, normalise(rest));
+  }
+  return v;
+}
+
+/* strace's call lines (no "---" signal or "+++" exit lines); the execve
+ * that starts the workload is strace's child's call, made before the
+ * process had the workload's name, so guestrace's name filter cannot see
+ * it: left out. */
+static GPtrArray *
+strace_lines(GPtrArray *raw)
+{
+  GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < raw->len; i++) {
+    const char *l = raw->pdata[i];
+    if (g_str_has_prefix(l, "---") || g_str_has_prefix(l, "+++") ||
+        g_str_has_prefix(l, "execve("))
+      continue;
+    g_ptr_array_add(v, normalise(l));
+  }
+  return v;
+}
+
+/* Pairs the two sequences by call name (longest common subsequence) and
+ * counts identical lines. */
+static void
+compare(GPtrArray *st, GPtrArray *gt, guint *identical, guint *allowed)
+{
+  guint n = st->len, m = gt->len;
+  g_autofree guint *lcs = g_new0(guint, (n + 1) * (m + 1));
+#define L(i, j) lcs[(i) * (m + 1) + (j)]
+  g_autoptr(GPtrArray) sn = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) gn = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add(sn, call_name(st->pdata[i]));
+  for (guint j = 0; j < m; j++)
+    g_ptr_array_add(gn, call_name(gt->pdata[j]));
+  for (guint i = n; i-- > 0;)
+    for (guint j = m; j-- > 0;)
+      L(i, j) = !g_strcmp0(sn->pdata[i], gn->pdata[j]) ? L(i + 1, j + 1) + 1
+                                                       : MAX(L(i + 1, j), L(i, j + 1));
+  guint i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && !g_strcmp0(sn->pdata[i], gn->pdata[j])) {
+      if (!g_strcmp0(st->pdata[i], gt->pdata[j])) {
+        (*identical)++;
+      } else if (known(sn->pdata[i])) {
+        (*allowed)++;
+        g_test_message("known difference:\n  strace    %s\n  guestrace %s",
+                       (char *)st->pdata[i], (char *)gt->pdata[j]);
+      } else {
+        g_test_message("differs:\n  strace    %s\n  guestrace %s", (char *)st->pdata[i],
+                       (char *)gt->pdata[j]);
+        g_test_fail();
+      }
+      i++, j++;
+    } else if (j >= m || (i < n && L(i + 1, j) >= L(i, j + 1))) {
+      g_test_message("only in strace: %s", (char *)st->pdata[i]);
+      g_test_fail();
+      i++;
+    } else {
+      g_test_message("only in guestrace: %s", (char *)gt->pdata[j]);
+      g_test_fail();
+      j++;
+    }
+  }
+#undef L
+}
+
+static void
+test_parity(void)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
+                         "--comm", "gtw-parity", gk_guest_spec(g), NULL };
+  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, "mkdir /tmp/pd && strace -o /tmp/st gtw-parity /tmp/pd; "
+                                "sed 's/^/GTST /' /tmp/st", &error));
+  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END", 300, &error));
+  g_assert_true(gk_guest_wait_poweroff(g, 60));
+  g_assert_cmpint(e2e_tool_finish(t, FALSE, 30), ==, 0);
+
+  g_autoptr(GPtrArray) raw = gk_guest_workload_log(g, "GTST ");
+  g_autoptr(GPtrArray) st = strace_lines(raw);
+  g_autofree char *out = e2e_tool_stdout(t);
+  g_autoptr(GPtrArray) gt = guestrace_lines(out);
+  guint identical = 0, allowed = 0;
+  compare(st, gt, &identical, &allowed);
+  g_test_message("parity: %u of %u strace lines identical (%u known differences)", identical,
+                 st->len, allowed);
+  g_assert_cmpuint(st->len, >, 100);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/parity/strace", test_parity);
+  return g_test_run();
+}
