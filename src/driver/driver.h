@@ -60,7 +60,8 @@ typedef struct {
    * stop. Returns FALSE only on error; a timeout gives kind GT_STOP_NONE. */
   gboolean (*wait)(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
   /* Optional (NULL if the hypervisor cannot): execute one instruction on
-   * one stopped vCPU, the others staying stopped; returns when it has. */
+   * one stopped vCPU, the others staying stopped; returns when it has. The
+   * instruction is executed even if one of our breakpoints is on it. */
   gboolean (*step)(GtDriver *d, guint vcpu, GError **error);
   /* A file descriptor that becomes readable when wait() has something to
    * report, for integration in a GLib main loop; -1 if none. */

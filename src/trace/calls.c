@@ -64,14 +64,13 @@ hijack(GtEngine *e, guint vcpu, guint64 rsp, gint64 value, GError **error)
          gt_engine_set_reg(e, vcpu, GT_REG_RIP, ret_addr, error);
 }
 
-/* Executes the instruction under a breakpoint: remove it, step, put it
- * back. The guest stays stopped throughout. */
+/* Executes the instruction under a breakpoint (the driver passes over its
+ * own breakpoint). The guest stays stopped throughout. */
 static gboolean
-step_over(GtEngine *e, guint vcpu, guint64 bp, GError **error)
+step_over(GtEngine *e, guint vcpu, GError **error)
 {
   GtDriver *d = e->vmi->driver;
-  return d->ops->remove_bp(d, bp, error) && d->ops->step(d, vcpu, error) &&
-         d->ops->insert_bp(d, bp, error);
+  return d->ops->step(d, vcpu, error);
 }
 
 gboolean
@@ -157,7 +156,7 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   }
   if (p->skip)
     return gt_engine_set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
-  return step_over(e, vcpu, p->bp, error);
+  return step_over(e, vcpu, error);
 }
 
 void

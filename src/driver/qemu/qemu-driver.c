@@ -76,6 +76,11 @@ qemu_close(GtDriver *d)
       g_warning("gdb stub: cannot pause before detaching: %s", err->message);
       g_clear_error(&err);
     }
+    if (!qemu_flush_pc(q, &err)) {
+      g_warning("gdb stub: cannot set the instruction pointer before detaching: %s",
+                err->message);
+      g_clear_error(&err);
+    }
     GHashTableIter it;
     gpointer key;
     g_hash_table_iter_init(&it, q->bps);
@@ -129,6 +134,7 @@ handshake(QemuDriver *q, gboolean *xfer, GError **error)
   g_string_free(reply, TRUE);
   q->packet_size = 400;  /* the protocol's minimum guarantee */
   *xfer = FALSE;
+  gboolean no_ack = FALSE;
   for (guint i = 0; feats[i]; i++) {
     guint64 v;
     if (g_str_has_prefix(feats[i], "PacketSize=") &&
@@ -136,6 +142,18 @@ handshake(QemuDriver *q, gboolean *xfer, GError **error)
       q->packet_size = (gsize)v;
     else if (g_str_equal(feats[i], "qXfer:features:read+"))
       *xfer = TRUE;
+    else if (g_str_equal(feats[i], "QStartNoAckMode+"))
+      no_ack = TRUE;
+  }
+  /* Over TCP acks only cost a send and a receive per packet. The OK is
+   * still acknowledged; both sides stop after it. QEMU 7.2 does not offer
+   * it. */
+  g_autoptr(GError) err = NULL;
+  if (no_ack && qemu_simple_request(q, "QStartNoAckMode", &err))
+    gt_rsp_conn_set_no_ack(q->conn);
+  else if (err && gt_rsp_conn_is_gone(q->conn)) {
+    g_propagate_error(error, g_steal_pointer(&err));
+    return FALSE;
   }
   return TRUE;
 }
@@ -305,6 +323,8 @@ gt_qemu_driver_open_fd(int fd, const GtDriverOptions *opts, GError **error)
   q->parent.ops = &qemu_ops;
   q->conn = gt_rsp_conn_new(fd, opts && opts->timeout_ms > 0 ? opts->timeout_ms : 5000);
   q->g_thread = -1;
+  q->c_thread = -1;
+  q->steps_over_bps = -1;
   q->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   if (!setup(q, opts, error)) {
     /* Let a live stub's guest run again: the connection stopped it. */

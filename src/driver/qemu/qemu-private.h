@@ -27,6 +27,10 @@ typedef struct {
   GtRspThreadId *thread_ids;
   QemuRegCache *cache;    /* per vCPU */
   int g_thread;           /* vCPU selected with Hg, -1 unknown */
+  int c_thread;           /* vCPU that 'c ADDR' would move, -1 unknown */
+  gboolean pc_deferred;   /* c_thread's new RIP, sent with the next 'c' */
+  guint64 pc;
+  int steps_over_bps;     /* does the stub step over a breakpoint at RIP? -1 unknown */
   gboolean running;
   gboolean interrupt_sent;
   gboolean has_pending;   /* a stop seen by pause(), reported by wait() */
@@ -44,6 +48,12 @@ gboolean qemu_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
 gboolean qemu_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
                       GError **error);
 gboolean qemu_read_rip(QemuDriver *q, guint vcpu, guint64 *rip, GError **error);
+/* A stop reply named vcpu as the thread that trapped: it is now both the
+ * general (Hg) and the continue thread. */
+void qemu_regs_stopped_on(QemuDriver *q, guint vcpu);
+/* Send a RIP write deferred for 'c ADDR' now, as a 'P' (before a step, a
+ * detach, or anything else that is not a plain continue). */
+gboolean qemu_flush_pc(QemuDriver *q, GError **error);
 
 /* qemu-mem.c */
 gboolean qemu_read_phys(GtDriver *d, guint64 pa, void *buf, gsize len, GError **error);

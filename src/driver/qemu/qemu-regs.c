@@ -1,6 +1,12 @@
 /* vCPU registers over the gdb stub: one 'g' per vCPU per stop, cached until
  * resume; writes with 'P' update the cache. Offsets come from the target
- * description, never from a table. */
+ * description, never from a table.
+ *
+ * Round trips saved: a stop reply for a trap (T05 naming a thread) makes
+ * that thread the stub's general and continue thread (QEMU's
+ * gdb_set_stop_cpu; GDB assumes the same of Hg after a stop), so no Hg is
+ * sent for it, and a RIP write for it is deferred and sent as the address
+ * of the next 'c ADDR' instead of a 'P'. */
 #include <string.h>
 
 #include "driver/qemu/qemu-private.h"
@@ -12,6 +18,15 @@ qemu_regs_invalidate(QemuDriver *q)
   for (guint i = 0; i < q->nvcpu; i++)
     q->cache[i].valid = FALSE;
   q->g_thread = -1;
+  q->c_thread = -1;
+  q->pc_deferred = FALSE;
+}
+
+void
+qemu_regs_stopped_on(QemuDriver *q, guint vcpu)
+{
+  q->g_thread = (int)vcpu;
+  q->c_thread = (int)vcpu;
 }
 
 static gboolean
@@ -136,6 +151,33 @@ qemu_read_rip(QemuDriver *q, guint vcpu, guint64 *rip, GError **error)
   return TRUE;
 }
 
+static gboolean
+write_reg(QemuDriver *q, guint vcpu, const GtRegDesc *desc, const guint8 *bytes,
+          GError **error)
+{
+  if (!select_thread(q, vcpu, error))
+    return FALSE;
+  g_autoptr(GString) req = g_string_new(NULL);
+  g_string_printf(req, "P%x=", desc->regnum);
+  gt_rsp_bytes_to_hex(req, bytes, desc->bitsize / 8);
+  return qemu_simple_request(q, req->str, error);
+}
+
+gboolean
+qemu_flush_pc(QemuDriver *q, GError **error)
+{
+  if (!q->pc_deferred)
+    return TRUE;
+  const GtRegDesc *desc = gt_target_layout_reg(q->layout, GT_REG_RIP);
+  guint8 bytes[8];
+  for (gsize i = 0; i < 8; i++)
+    bytes[i] = (guint8)(q->pc >> (8 * i));
+  if (!write_reg(q, (guint)q->c_thread, desc, bytes, error))
+    return FALSE;
+  q->pc_deferred = FALSE;
+  return TRUE;
+}
+
 gboolean
 qemu_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value, GError **error)
 {
@@ -148,19 +190,19 @@ qemu_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value, GError *
                 "the gdb stub has no register %s", gt_target_reg_xml_name(reg) ?: "?");
     return FALSE;
   }
-  if (!select_thread(q, vcpu, error))
-    return FALSE;
   gsize n = desc->bitsize / 8;
   guint8 bytes[8];
   for (gsize i = 0; i < n; i++)
     bytes[i] = (guint8)(value >> (8 * i));
-  g_autoptr(GString) req = g_string_new(NULL);
-  g_string_printf(req, "P%x=", desc->regnum);
-  gt_rsp_bytes_to_hex(req, bytes, n);
-  if (!qemu_simple_request(q, req->str, error))
-    return FALSE;
   QemuRegCache *c = &q->cache[vcpu];
-  if (c->valid && desc->offset + n <= c->g->len)
+  gboolean cached = c->valid && desc->offset + n <= c->g->len;
+  if (reg == GT_REG_RIP && n == 8 && cached && q->c_thread == (int)vcpu) {
+    q->pc_deferred = TRUE;   /* sent by qemu_resume as 'c ADDR' */
+    q->pc = value;
+  } else if (!write_reg(q, vcpu, desc, bytes, error)) {
+    return FALSE;
+  }
+  if (cached)
     memcpy(c->g->data + desc->offset, bytes, n);
   return TRUE;
 }

@@ -6,6 +6,8 @@
 
 #include "driver/qemu/qemu-private.h"
 
+#define GDB_SIGNAL_TRAP 5
+
 static int
 vcpu_of_thread(QemuDriver *q, const GtRspThreadId *id)
 {
@@ -60,6 +62,8 @@ handle_stop(QemuDriver *q, const GString *s, GtStop *stop, GError **error)
     return FALSE;
   }
   stop->vcpu = (guint)vcpu;
+  if (rs.kind == 'T' && rs.signal == GDB_SIGNAL_TRAP && rs.has_thread)
+    qemu_regs_stopped_on(q, stop->vcpu);
   const GtRegDesc *rip = gt_target_layout_reg(q->layout, GT_REG_RIP);
   gboolean have_rip = FALSE;
   for (guint i = 0; rip && i < rs.nregs; i++) {
@@ -185,7 +189,10 @@ qemu_resume(GtDriver *d, GError **error)
   /* A stop reply queued while we were stopped is stale now. */
   gt_rsp_conn_clear_stops(q->conn);
   q->has_pending = FALSE;
-  if (!gt_rsp_conn_send(q->conn, "c", 1, error))
+  /* A RIP written for the stopped vCPU goes with the continue. */
+  g_autofree char *req = q->pc_deferred ? g_strdup_printf("c%" G_GINT64_MODIFIER "x", q->pc)
+                                        : g_strdup("c");
+  if (!gt_rsp_conn_send(q->conn, req, strlen(req), error))
     return FALSE;
   qemu_regs_invalidate(q);
   q->running = TRUE;
@@ -236,9 +243,37 @@ qemu_remove_bp(GtDriver *d, guint64 va, GError **error)
   return TRUE;
 }
 
-/* One instruction on one vCPU (the others stay stopped): `vCont;s:T`, whose
- * answer is the stop reply after the step. QEMU's gdb stub steps with
- * interrupts and timers masked by default. */
+/* `vCont;s:T`, whose answer is the stop reply after the step. QEMU's gdb
+ * stub steps with interrupts and timers masked by default. */
+static gboolean
+step_once(QemuDriver *q, guint vcpu, GError **error)
+{
+  g_autofree char *req = g_strdup_printf("vCont;s:%s", q->thread_names[vcpu]);
+  GString *reply = NULL;
+  gboolean ok = gt_rsp_conn_request_stop(q->conn, req, &reply, error);
+  qemu_regs_invalidate(q);
+  GtRspStop rs;
+  if (ok && gt_rsp_parse_stop(reply->str, reply->len, &rs) && rs.kind == 'T' &&
+      rs.signal == GDB_SIGNAL_TRAP && rs.has_thread &&
+      vcpu_of_thread(q, &rs.thread) == (int)vcpu)
+    qemu_regs_stopped_on(q, vcpu);
+  if (reply)
+    g_string_free(reply, TRUE);
+  return ok;
+}
+
+static gboolean
+step_without_bp(QemuDriver *q, guint vcpu, guint64 bp, GError **error)
+{
+  return bp_request(q, 'z', bp, error) && step_once(q, vcpu, error) &&
+         bp_request(q, 'Z', bp, error);
+}
+
+/* One instruction on one vCPU (the others stay stopped), our breakpoint at
+ * its RIP included. QEMU under TCG steps over a breakpoint at the current
+ * RIP (single-step overrides breakpoints); a stub that reports it again
+ * instead (KVM's int3) gets z0/step/Z0. The first such step finds out
+ * which, by reading RIP after it. */
 gboolean
 qemu_step(GtDriver *d, guint vcpu, GError **error)
 {
@@ -251,11 +286,19 @@ qemu_step(GtDriver *d, guint vcpu, GError **error)
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u", vcpu);
     return FALSE;
   }
-  g_autofree char *req = g_strdup_printf("vCont;s:%s", q->thread_names[vcpu]);
-  GString *reply = NULL;
-  gboolean ok = gt_rsp_conn_request_stop(q->conn, req, &reply, error);
-  qemu_regs_invalidate(q);
-  if (reply)
-    g_string_free(reply, TRUE);
-  return ok;
+  guint64 rip = 0, after = 0;
+  if (!qemu_flush_pc(q, error) || !qemu_read_rip(q, vcpu, &rip, error))
+    return FALSE;
+  if (!g_hash_table_contains(q->bps, &rip))
+    return step_once(q, vcpu, error);
+  if (q->steps_over_bps == 0)
+    return step_without_bp(q, vcpu, rip, error);
+  if (!step_once(q, vcpu, error))
+    return FALSE;
+  if (q->steps_over_bps > 0)
+    return TRUE;
+  if (!qemu_read_rip(q, vcpu, &after, error))
+    return FALSE;
+  q->steps_over_bps = after != rip;
+  return q->steps_over_bps ? TRUE : step_without_bp(q, vcpu, rip, error);
 }

@@ -21,6 +21,8 @@ struct GtRspConn {
   int fd;
   int timeout_ms;
   gboolean gone;
+  gboolean no_ack;
+  guint64 sent;
   GtRspDecoder dec;
   guint8 rbuf[4096];
   gsize rpos, rlen;
@@ -60,6 +62,9 @@ int gt_rsp_conn_fd(GtRspConn *c) { return c->fd; }
 int gt_rsp_conn_timeout(GtRspConn *c) { return c->timeout_ms; }
 gboolean gt_rsp_conn_is_gone(GtRspConn *c) { return c->gone; }
 void gt_rsp_conn_set_gone(GtRspConn *c) { c->gone = TRUE; }
+void gt_rsp_conn_set_no_ack(GtRspConn *c) { c->no_ack = TRUE; }
+gboolean gt_rsp_conn_no_ack(GtRspConn *c) { return c->no_ack; }
+guint64 gt_rsp_conn_packets_sent(GtRspConn *c) { return c->sent; }
 
 static gboolean
 gone_error(GtRspConn *c, GError **error)
@@ -193,6 +198,9 @@ gt_rsp_conn_send(GtRspConn *c, const char *payload, gsize len, GError **error)
   g_autoptr(GByteArray) frame = g_byte_array_new();
   gt_rsp_frame(frame, payload, len);
   guint bad = 0;
+  c->sent++;
+  if (c->no_ack)
+    return gt_rsp_conn_send_raw(c, frame->data, frame->len, error);
 
   for (guint attempt = 0; attempt <= MAX_RETRANSMITS; attempt++) {
     if (!gt_rsp_conn_send_raw(c, frame->data, frame->len, error))
@@ -246,12 +254,17 @@ gt_rsp_conn_recv(GtRspConn *c, int timeout_ms, GString **out, GError **error)
     case GT_RSP_EV_NONE:
       return TRUE;  /* timeout */
     case GT_RSP_EV_PACKET:
-      if (!gt_rsp_conn_send_raw(c, "+", 1, error))
+      if (!c->no_ack && !gt_rsp_conn_send_raw(c, "+", 1, error))
         return FALSE;
       *out = take_payload(c);
       return TRUE;
     case GT_RSP_EV_BAD:
     case GT_RSP_EV_TOO_BIG:
+      if (c->no_ack) {
+        /* Nothing can ask for it again: the stream is broken. */
+        g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL, "corrupt packet from the gdb stub");
+        return FALSE;
+      }
       if (++bad > MAX_BAD_IN_A_ROW) {
         g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL, "too many corrupt packets");
         return FALSE;

@@ -18,7 +18,15 @@ int gt_rsp_conn_timeout(GtRspConn *c);
 gboolean gt_rsp_conn_is_gone(GtRspConn *c);
 void gt_rsp_conn_set_gone(GtRspConn *c);
 
-/* Send one packet and wait for the stub's '+', retransmitting on '-'. */
+/* After the stub accepted QStartNoAckMode: no '+'/'-' either way from now
+ * on (the transport is reliable); a corrupt packet is then an error. */
+void gt_rsp_conn_set_no_ack(GtRspConn *c);
+gboolean gt_rsp_conn_no_ack(GtRspConn *c);
+/* Packets sent so far (requests, resumes; not acks or 0x03). */
+guint64 gt_rsp_conn_packets_sent(GtRspConn *c);
+
+/* Send one packet and wait for the stub's '+', retransmitting on '-'
+ * (in no-ack mode: just send it). */
 gboolean gt_rsp_conn_send(GtRspConn *c, const char *payload, gsize len, GError **error);
 /* Send raw bytes outside any packet (the 0x03 interrupt). */
 gboolean gt_rsp_conn_send_raw(GtRspConn *c, const void *data, gsize len, GError **error);

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-typedef enum { ST_EXPECT, ST_EXPECT_NOACK, ST_EXPECT_NAK, ST_EXPECT_BADSUM, ST_SEND, ST_RAW, ST_BYTE, ST_HANGUP } StepKind;
+typedef enum { ST_EXPECT, ST_EXPECT_NOACK, ST_EXPECT_NAK, ST_EXPECT_BADSUM, ST_SEND, ST_RAW, ST_BYTE, ST_HANGUP, ST_NO_ACK } StepKind;
 
 typedef struct {
   StepKind kind;
@@ -22,6 +22,7 @@ struct FakeStub {
   GPtrArray *steps;
   GThread *thread;
   char *failure;
+  gboolean no_ack;
 };
 
 static void
@@ -64,6 +65,7 @@ void fake_stub_send(FakeStub *s, const char *p) { add(s, ST_SEND, NULL, p, 0); }
 void fake_stub_raw(FakeStub *s, const char *b) { add(s, ST_RAW, NULL, b, 0); }
 void fake_stub_expect_byte(FakeStub *s, char b) { add(s, ST_BYTE, NULL, NULL, b); }
 void fake_stub_hangup(FakeStub *s) { add(s, ST_HANGUP, NULL, NULL, 0); }
+void fake_stub_no_ack(FakeStub *s) { add(s, ST_NO_ACK, NULL, NULL, 0); }
 
 static gboolean
 read_byte(FakeStub *s, char *c)
@@ -106,6 +108,10 @@ read_packet(FakeStub *s, GString *why)
       g_string_append(why, "timeout/EOF waiting for a packet");
       return NULL;
     }
+    if (s->no_ack && (c == '+' || c == '-')) {
+      g_string_append_printf(why, "'%c' received in no-ack mode", c);
+      return NULL;
+    }
   } while (c != '$');
   GString *p = g_string_new(NULL);
   guint sum = 0;
@@ -139,7 +145,7 @@ expect_byte(FakeStub *s, char want, GString *why)
       g_string_append_printf(why, "timeout waiting for byte 0x%02x", (guint8)want);
       return FALSE;
     }
-  } while (c != want && (c == '+' || c == '-'));
+  } while (c != want && !s->no_ack && (c == '+' || c == '-'));
   if (c != want) {
     g_string_append_printf(why, "got byte 0x%02x, want 0x%02x", (guint8)c, (guint8)want);
     return FALSE;
@@ -179,7 +185,8 @@ run(gpointer data)
       }
       if (!ok)
         break;
-      write_all(s, "+", 1);
+      if (!s->no_ack)
+        write_all(s, "+", 1);
       if (st->kind == ST_EXPECT_BADSUM && st->reply) {
         send_packet(s, st->reply, TRUE);
         ok = expect_byte(s, '-', why);
@@ -202,6 +209,9 @@ run(gpointer data)
     case ST_HANGUP:
       shutdown(s->fd, SHUT_RDWR);
       return NULL;
+    case ST_NO_ACK:
+      s->no_ack = TRUE;
+      break;
     }
     if (!ok) {
       s->failure = g_strdup_printf("step %u: %s", i, why->str);
@@ -213,7 +223,7 @@ run(gpointer data)
      * request the script did not expect. */
     char c;
     while (read_byte(s, &c))
-      if (c != '+' && c != '-') {
+      if (s->no_ack || (c != '+' && c != '-')) {
         g_autofree char *rest = c == '$' ? read_packet(s, why) : NULL;
         s->failure = g_strdup_printf("unexpected after the script: 0x%02x %s", (guint8)c,
                                      rest ? rest : "");
@@ -294,15 +304,21 @@ fake_stub_script_connect(FakeStub *s, gboolean phys)
   fake_stub_script_connect_full(s, phys, "1000");
 }
 
-void
-fake_stub_script_connect_full(FakeStub *s, gboolean phys, const char *packet_size)
+static void
+script_connect(FakeStub *s, gboolean phys, const char *packet_size, gboolean no_ack)
 {
   guint64 psize = g_ascii_strtoull(packet_size, NULL, 16);
   /* QEMU announces the stop caused by the connection unasked. */
   fake_stub_send(s, "T02thread:01;");
   g_autofree char *sup = g_strdup_printf(
-    "PacketSize=%s;qXfer:features:read+;vContSupported+;multiprocess+", packet_size);
+    "PacketSize=%s;qXfer:features:read+;vContSupported+;multiprocess+%s", packet_size,
+    no_ack ? ";QStartNoAckMode+" : "");
   fake_stub_expect(s, "qSupported:multiprocess+;swbreak+;xmlRegisters=i386", sup);
+  if (no_ack) {
+    fake_stub_expect(s, "QStartNoAckMode", "OK");
+    fake_stub_expect_byte(s, '+');   /* the OK is still acknowledged */
+    fake_stub_no_ack(s);
+  }
   fake_stub_expect(s, "?", "T05thread:p01.01;");
   g_autofree char *t = g_strconcat("l", target_xml, NULL);
   g_autofree char *r0 = g_strdup_printf("qXfer:features:read:target.xml:0,%" G_GINT64_MODIFIER "x", psize - 8);
@@ -318,4 +334,16 @@ fake_stub_script_connect_full(FakeStub *s, gboolean phys, const char *packet_siz
   fake_stub_expect(s, "qsThreadInfo", "l");
   if (phys)
     fake_stub_expect(s, "Qqemu.PhyMemMode:1", "OK");
+}
+
+void
+fake_stub_script_connect_full(FakeStub *s, gboolean phys, const char *packet_size)
+{
+  script_connect(s, phys, packet_size, FALSE);
+}
+
+void
+fake_stub_script_connect_no_ack(FakeStub *s)
+{
+  script_connect(s, TRUE, "1000", TRUE);
 }

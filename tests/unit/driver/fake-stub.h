@@ -26,12 +26,17 @@ void fake_stub_send(FakeStub *s, const char *packet);
 void fake_stub_raw(FakeStub *s, const char *bytes);
 /* Expect one raw byte (e.g. 0x03), skipping acks. */
 void fake_stub_expect_byte(FakeStub *s, char byte);
+/* From here on no acks either way (after the stub's OK to
+ * QStartNoAckMode): the stub sends none and fails on any it receives. */
+void fake_stub_no_ack(FakeStub *s);
 /* Close the stub's end. */
 void fake_stub_hangup(FakeStub *s);
 
 /* Standard connect sequence for 2 vCPUs (p01.01, p01.02), the test target
  * description, and (if phys) Qqemu.PhyMemMode:1. */
 void fake_stub_script_connect(FakeStub *s, gboolean phys);
+/* The same, the stub offering QStartNoAckMode (accepted: no acks after). */
+void fake_stub_script_connect_no_ack(FakeStub *s);
 /* The same with another PacketSize (hex, as the stub announces it). */
 void fake_stub_script_connect_full(FakeStub *s, gboolean phys, const char *packet_size);
 
