@@ -8,6 +8,9 @@
  * array of text symbols for name_at. */
 #include "vmi/symbols.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <guestrace/types.h>
@@ -230,10 +233,23 @@ parse_owned(char *text, gsize len, const char *origin, GError **error)
   return g_steal_pointer(&s);
 }
 
+static gboolean
+check_size(gsize len, const char *origin, GError **error)
+{
+  if (len <= GT_SYMBOLS_MAX_SIZE)
+    return TRUE;
+  g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+              "%s: more than %u MiB of symbols; not a System.map or kallsyms dump", origin,
+              GT_SYMBOLS_MAX_SIZE >> 20);
+  return FALSE;
+}
+
 GtSymbols *
 gt_symbols_parse(const char *text, gsize len, const char *origin, GError **error)
 {
   g_return_val_if_fail(text != NULL || len == 0, NULL);
+  if (!check_size(len, origin ? origin : "(symbols)", error))
+    return NULL;
   char *copy = g_malloc(len + 1);
   if (len > 0)
     memcpy(copy, text, len);
@@ -241,15 +257,46 @@ gt_symbols_parse(const char *text, gsize len, const char *origin, GError **error
   return parse_owned(copy, len, origin ? origin : "(symbols)", error);
 }
 
+/* Reads at most GT_SYMBOLS_MAX_SIZE + 1 bytes of path, so an oversized
+ * file is known as such without reading all of it. */
+static char *
+read_bounded(const char *path, gsize *len, GError **error)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "cannot read symbols: %s: %s", path,
+                g_strerror(e));
+    return NULL;
+  }
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  guint8 chunk[65536];
+  size_t n;
+  while (buf->len <= GT_SYMBOLS_MAX_SIZE && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    g_byte_array_append(buf, chunk, (guint)n);
+  gboolean failed = ferror(f);
+  int e = errno;
+  fclose(f);
+  if (failed) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "cannot read symbols: %s: %s", path,
+                g_strerror(e));
+    return NULL;
+  }
+  *len = buf->len;
+  guint8 nul = 0;
+  g_byte_array_append(buf, &nul, 1);
+  return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}
+
 GtSymbols *
 gt_symbols_load(const char *path, GError **error)
 {
-  char *contents = NULL;
   gsize len = 0;
-  g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &contents, &len, &local)) {
-    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "cannot read symbols: %s",
-                local->message);
+  char *contents = read_bounded(path, &len, error);
+  if (contents == NULL)
+    return NULL;
+  if (!check_size(len, path, error)) {
+    g_free(contents);
     return NULL;
   }
   return parse_owned(contents, len, path, error);

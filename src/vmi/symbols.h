@@ -6,6 +6,11 @@
 
 typedef struct GtSymbols GtSymbols;
 
+/* Largest symbol text accepted, from a file or decoded from guest memory:
+ * a System.map is ~5 MiB, /proc/kallsyms with modules ~15 MiB. Bigger is
+ * refused, never read whole (a path may name /dev/zero or a FIFO). */
+#define GT_SYMBOLS_MAX_SIZE (128u * 1024 * 1024)
+
 GtSymbols *gt_symbols_load(const char *path, GError **error);
 /* Parse from memory; `origin` names the source in error messages. */
 GtSymbols *gt_symbols_parse(const char *text, gsize len, const char *origin,

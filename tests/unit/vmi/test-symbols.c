@@ -185,6 +185,21 @@ test_errors(void)
   g_assert_nonnull(strstr(error->message, "/nonexistent/System.map"));
 }
 
+/* More text than GT_SYMBOLS_MAX_SIZE: refused with the limit named, and a
+ * file is not read whole (/dev/zero never ends). */
+static void
+test_size_cap(void)
+{
+  g_autoptr(GError) e1 = NULL, e2 = NULL;
+  g_assert_null(gt_symbols_load("/dev/zero", &e1));
+  g_assert_error(e1, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_nonnull(strstr(e1->message, "128 MiB"));
+  g_autofree char *big = g_malloc(GT_SYMBOLS_MAX_SIZE + 1);
+  memset(big, '\n', GT_SYMBOLS_MAX_SIZE + 1);
+  g_assert_null(gt_symbols_parse(big, GT_SYMBOLS_MAX_SIZE + 1, "big", &e2));
+  g_assert_nonnull(strstr(e2->message, "big: more than 128 MiB"));
+}
+
 /* Random and mutated text: parse either succeeds or fails with an error,
  * never crashes (run under ASan/UBSan). */
 static void
@@ -255,6 +270,7 @@ main(int argc, char **argv)
   g_test_add_func("/vmi/symbols/prefix", test_prefix);
   g_test_add_func("/vmi/symbols/kallsyms-modules", test_kallsyms_modules);
   g_test_add_func("/vmi/symbols/errors", test_errors);
+  g_test_add_func("/vmi/symbols/size-cap", test_size_cap);
   g_test_add_func("/vmi/symbols/random-text", test_random_text);
   g_test_add_func("/vmi/symbols/real-map", test_real_map);
   return g_test_run();
