@@ -1,5 +1,6 @@
 /* Reading the calling process's memory and a call's arguments. */
 #include "trace/engine-private.h"
+#include "trace/user-read.h"
 
 static guint64
 state_root(GtGuestState *st, gt_pid_t pid)
@@ -14,11 +15,20 @@ state_root(GtGuestState *st, gt_pid_t pid)
   return info.pgd_pa;
 }
 
+/* The caller's task when root is its address space (pages it has not
+ * faulted in are then read as a fault would fill them), else 0. */
+static guint64
+caller_task(GtGuestState *st, guint64 root)
+{
+  return st->task && root == (st->regs.r[GT_REG_CR3] & GT_PT_ADDR_MASK) ? st->task->addr : 0;
+}
+
 gsize
 gt_state_read(GtGuestState *st, guint64 va, gt_pid_t pid, void *buf, gsize len)
 {
   guint64 root = state_root(st, pid);
-  return root ? gt_mem_read_partial(st->vmi->mem, root, va, buf, len) : 0;
+  return root ? gt_user_read(st->engine->lx, st->vmi->mem, caller_task(st, root), root, va,
+                             buf, len) : 0;
 }
 
 char *
@@ -26,7 +36,8 @@ gt_state_read_string(GtGuestState *st, guint64 va, gt_pid_t pid, gsize max,
                      gboolean *truncated)
 {
   guint64 root = state_root(st, pid);
-  return root ? gt_mem_read_string(st->vmi->mem, root, va, max, truncated, NULL) : NULL;
+  return root ? gt_user_read_string(st->engine->lx, st->vmi->mem, caller_task(st, root), root,
+                                    va, max, truncated) : NULL;
 }
 
 static char *

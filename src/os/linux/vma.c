@@ -6,9 +6,10 @@
 #include <guestrace/types.h>
 #include "os/linux/linux-private.h"
 
-/* Encoding of a maple node pointer (include/linux/maple_tree.h; macros, so
- * not in BTF): a node entry has its low two bits = 2 and lies above 4096
- * (xa_is_node); the node is 256-aligned and bits 3..6 hold its type. */
+/* Encoding of a maple node pointer (include/linux/maple_tree.h,
+ * lib/maple_tree.c; macros, so not in BTF): the node is 256-aligned and
+ * bits 3..6 hold its type; the root entry (ma_root) is tagged like an
+ * xarray node (low two bits 2, above 4096). */
 #define MAPLE_NODE_MASK 0xffULL
 #define MAPLE_TYPE_SHIFT 3
 #define MAPLE_TYPE_MASK 0xfULL
@@ -157,7 +158,9 @@ mtree_load(GtLinux *lx, guint64 mm, guint64 addr, guint64 *out, GError **error)
       *out = entry == XA_ZERO_ENTRY ? 0 : entry;
       return TRUE;
     }
-    if (!is_node_entry(entry))
+    /* Child entries are node | type << 3 | MAPLE_ENODE_NULL (4): only the
+     * root carries the xarray-style node tag (2). */
+    if (!gt_linux_is_kernel_addr(entry & ~MAPLE_NODE_MASK))
       return corrupt(error, "an inner slot that is not a node", node);
   }
   g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,

@@ -101,7 +101,14 @@ new_node(World *w, guint type, const guint64 *pivots, const guint64 *slots, guin
   for (guint i = 0; i < n; i++)
     fg_put_u64(w->fg, node + soff + i * 8, slots[i]);
   *(guint8 *) fg_ptr(w->fg, node + moff) = (guint8) (n - 1);
-  return node | ((guint64) type << 3) | 2;
+  return node | ((guint64) type << 3) | 4;     /* mt_mk_node() */
+}
+
+/* The root entry: mte_mk_root() adds the xarray node tag. */
+static guint64
+as_root(guint64 entry)
+{
+  return entry | 2;
 }
 
 /* Three VMAs [0x1000,0x3000) [0x5000,0x6000) [0x7000,0x9000) with gaps, in
@@ -121,7 +128,7 @@ tree_normal(World *w, guint64 vmas[3], guint64 *root)
   const guint64 pr[] = { 0x6fff };
   const guint64 sr[] = { leaf1, leaf2 };
   *root = new_node(w, MT_ARANGE, pr, sr, 2);
-  fg_put_u64(w->fg, w->mm + w->off.mm_mt_root, *root);
+  fg_put_u64(w->fg, w->mm + w->off.mm_mt_root, as_root(*root));
 }
 
 static void
@@ -182,9 +189,9 @@ test_vma_corrupt(void)
                               (const guint64[]) { 0, child }, 2);
     child = parent;
   }
-  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, child);
+  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, as_root(child));
   expect_corrupt(&w, 0x7000);
-  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, root);
+  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, as_root(root));
   /* Pivots out of order inside the parent's range. */
   tree_normal(&w, vmas, &root);
   node = root & ~255ULL;
@@ -195,7 +202,7 @@ test_vma_corrupt(void)
   /* An unknown node type, a metadata end past the slots, a non-node inner
    * slot, a leaf slot that is no pointer, a VMA not covering the address. */
   tree_normal(&w, vmas, &root);
-  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, (root & ~0x78ULL) | (7 << 3));
+  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, as_root((root & ~0x78ULL) | (7 << 3)));
   expect_corrupt(&w, 0x1000);
   tree_normal(&w, vmas, &root);
   *(guint8 *) fg_ptr(w.fg, (root & ~255ULL) + w.off.ma64_meta_end) = 200;
@@ -366,7 +373,7 @@ test_read_unfaulted(void)
   const guint64 p1[] = { 0xfff, 0x2fff, 0x4fff, 0x5fff, 0x6fff };
   const guint64 s1[] = { 0, vmas[0], 0, vmas[1], 0, vmas[2] };
   guint64 root = new_node(&w, MT_LEAF, p1, s1, 6);
-  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, root);
+  fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, as_root(root));
 
   char buf[16];
   g_autoptr(GError) error = NULL;

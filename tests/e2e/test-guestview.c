@@ -1,0 +1,141 @@
+/* End to end: what guestrace reads from the guest kernel's own structures
+ * for a call, compared with what the workload logged inside the guest.
+ * - an execve by a fresh fork child whose path, argv and envp live only in
+ *   pages the child never touched (gtw-unfaulted): decoded exactly, from
+ *   the page cache, in JSON and in text. */
+#include "e2e-util.h"
+
+#include <string.h>
+
+static E2eTool *
+start_guestrace(GkGuest *g, const char *const *extra)
+{
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)e2e_guestrace_path());
+  g_ptr_array_add(argv, "--mem");
+  g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
+  g_ptr_array_add(argv, "-m");
+  g_ptr_array_add(argv, sysmap);
+  for (const char *const *e = extra; e && *e; e++)
+    g_ptr_array_add(argv, (char *)*e);
+  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
+  g_ptr_array_add(argv, NULL);
+  return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
+}
+
+/* Runs cmd in a fresh guest under guestrace with extra options; returns
+ * guestrace's stdout and the guest's workload log lines (GTWL). */
+static char *
+run_traced(const char *const *extra, const char *cmd, GPtrArray **log)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, cmd, &error));
+  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 240, &error));
+  g_assert_no_error(error);
+  g_assert_true(gk_guest_wait_poweroff(g, 60));
+  g_assert_cmpint(e2e_tool_finish(t, FALSE, 30), ==, 0);
+  g_autofree char *err = e2e_tool_stderr(t);
+  g_test_message("guestrace stderr: %s", err);
+  *log = gk_guest_workload_log(g, "GTWL ");
+  return e2e_tool_stdout(t);
+}
+
+/* The workload's "unfaulted_execve" line. */
+static JsonObject *
+planned_exec(GPtrArray *log, JsonParser **keep)
+{
+  for (guint i = 0; i < log->len; i++) {
+    JsonParser *p = json_parser_new();
+    if (json_parser_load_from_data(p, log->pdata[i], -1, NULL)) {
+      JsonObject *o = json_node_get_object(json_parser_get_root(p));
+      if (o && json_object_has_member(o, "unfaulted_execve")) {
+        *keep = p;
+        return json_object_get_object_member(o, "unfaulted_execve");
+      }
+    }
+    g_object_unref(p);
+  }
+  g_assert_not_reached();
+  return NULL;
+}
+
+static char *
+strv_text(JsonArray *a)
+{
+  GString *s = g_string_new("[");
+  for (guint i = 0; i < json_array_get_length(a); i++)
+    g_string_append_printf(s, "%s\"%s\"", i ? ", " : "", json_array_get_string_element(a, i));
+  g_string_append_c(s, ']');
+  return g_string_free(s, FALSE);
+}
+
+static void
+assert_same_strv(JsonArray *want, JsonArray *got)
+{
+  g_autofree char *w = strv_text(want);
+  g_autofree char *t = strv_text(got);
+  g_assert_cmpstr(t, ==, w);
+}
+
+static void
+test_unfaulted_exec_json(void)
+{
+  g_autofree char *word = e2e_random_word();
+  g_autofree char *cmd = g_strdup_printf("gtw-unfaulted %s", word);
+  const char *extra[] = { "--format", "json", "-e", "execve", NULL };
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *out = run_traced(extra, cmd, &log);
+  g_autoptr(JsonParser) keep = NULL;
+  JsonObject *plan = planned_exec(log, &keep);
+  gint64 pid = json_object_get_int_member(plan, "pid");
+  g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
+  JsonObject *rec = NULL;
+  for (guint i = 0; i < tr->len && !rec; i++) {
+    JsonObject *o = tr->pdata[i];
+    if (!g_strcmp0(json_object_get_string_member(o, "syscall"), "execve") &&
+        json_object_get_int_member(o, "pid") == pid)
+      rec = o;
+  }
+  g_assert_nonnull(rec);
+  JsonObject *args = json_object_get_object_member(rec, "args");
+  g_autofree char *txt = e2e_json_text(json_object_get_member(rec, "args"));
+  g_test_message("child execve: %s", txt);
+  g_assert_cmpstr(json_object_get_string_member(args, "filename"), ==,
+                  json_object_get_string_member(plan, "path"));
+  assert_same_strv(json_object_get_array_member(plan, "argv"),
+                   json_object_get_array_member(args, "argv"));
+  assert_same_strv(json_object_get_array_member(plan, "envp"),
+                   json_object_get_array_member(args, "envp"));
+  /* The argument that straddles two pages is the workload's word. */
+  g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(args, "argv"), 1),
+                  ==, word);
+}
+
+static void
+test_unfaulted_exec_text(void)
+{
+  g_autofree char *word = e2e_random_word();
+  g_autofree char *cmd = g_strdup_printf("gtw-unfaulted %s", word);
+  const char *extra[] = { "-e", "execve", NULL };
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *out = run_traced(extra, cmd, &log);
+  g_autoptr(JsonParser) keep = NULL;
+  JsonObject *plan = planned_exec(log, &keep);
+  g_autofree char *want = g_strdup_printf(
+    "execve(\"/bin/gtw-hello\", [\"gtw-hello\", \"%s\"], %#" G_GINT64_MODIFIER "x /* 1 var */)",
+    word, (guint64)json_object_get_int_member(plan, "envp_addr"));
+  g_test_message("guestrace output:\n%s", out);
+  g_assert_nonnull(strstr(out, want));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/guestview/unfaulted-exec-json", test_unfaulted_exec_json);
+  g_test_add_func("/guestview/unfaulted-exec-text", test_unfaulted_exec_text);
+  return g_test_run();
+}
