@@ -2,6 +2,7 @@
  * _stext's address is computed under every encoding the tables could use
  * and the one that gives the real _stext wins. */
 #include "vmi/kallsyms.h"
+#include "vmi/symbols.h"
 
 #include <string.h>
 #include <guestrace/types.h>
@@ -212,6 +213,11 @@ walk_names(const GtKallsymsTables *t, GtKvaReadFn read, void *ctx, guint32 n,
       *stext_idx = i;
     if (ok)
       g_string_append_len(names, one->str, (gssize)one->len + 1);
+    /* The text made from them (address, type, name: 19 more bytes each)
+     * must stay within what gt_symbols_parse accepts: stop before
+     * building more. */
+    if (ok && names->len + 19ull * (i + 1) > GT_SYMBOLS_MAX_SIZE)
+      ok = fail(error, "kallsyms decodes to more than 128 MiB of symbol text");
   }
   g_free(tok.table);
   if (ok && *stext_idx == G_MAXUINT32)

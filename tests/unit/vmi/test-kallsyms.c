@@ -225,6 +225,73 @@ test_bounds(void)
   g_assert_nonnull(err);
 }
 
+/* A synthetic table whose 300,000 names of 510 bytes each (two tokens of
+ * 255) would decode to 150 MiB: refused at the symbol-text limit, not
+ * built. */
+typedef struct {
+  guint8 *names;
+  gsize n_names;
+  char tokens[512];
+  guint16 index[256];
+  guint32 count;
+} BigTables;
+
+#define BIG_NUM 0xffffffff82000000ULL
+#define BIG_NAMES 0xffffffff83000000ULL
+#define BIG_TOKENS 0xffffffff84000000ULL
+#define BIG_INDEX 0xffffffff85000000ULL
+
+static gboolean
+big_read(void *ctx, guint64 va, void *buf, gsize len, GError **error)
+{
+  BigTables *b = ctx;
+  const guint8 *src = NULL;
+  gsize size = 0;
+  guint64 base = 0;
+  if (va >= BIG_NAMES && va < BIG_NAMES + b->n_names)
+    src = b->names, size = b->n_names, base = BIG_NAMES;
+  else if (va >= BIG_TOKENS && va < BIG_TOKENS + sizeof b->tokens)
+    src = (const guint8 *)b->tokens, size = sizeof b->tokens, base = BIG_TOKENS;
+  else if (va == BIG_INDEX)
+    src = (const guint8 *)b->index, size = sizeof b->index, base = BIG_INDEX;
+  else if (va == BIG_NUM)
+    src = (const guint8 *)&b->count, size = 4, base = BIG_NUM;
+  if (!src || len > size - (va - base)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_MEMORY, "unmapped");
+    return FALSE;
+  }
+  memcpy(buf, src + (va - base), len);
+  return TRUE;
+}
+
+static void
+test_text_limit(void)
+{
+  g_autofree BigTables *b = g_new0(BigTables, 1);
+  memset(b->tokens, 'a', sizeof b->tokens);
+  b->tokens[0] = 'T';
+  b->tokens[255] = '\0';           /* token 1: "Taaa..." (255 bytes) */
+  b->tokens[511] = '\0';           /* token 2: 255 x 'a' */
+  for (guint i = 0; i < 256; i++)
+    b->index[i] = GUINT16_TO_LE(i == 1 ? 0 : 256);
+  b->count = GUINT32_TO_LE(300000);
+  b->n_names = 3 * 300000;
+  b->names = g_malloc(b->n_names);
+  for (gsize i = 0; i < b->n_names; i += 3) {
+    b->names[i] = 2;
+    b->names[i + 1] = 1;
+    b->names[i + 2] = 2;
+  }
+  GtKallsymsTables t = { .num_syms = BIG_NUM, .names = BIG_NAMES, .token_table = BIG_TOKENS,
+                         .token_index = BIG_INDEX, .offsets = BIG_NUM, .stext = 1 };
+  gsize len;
+  g_autoptr(GError) err = NULL;
+  g_assert_null(gt_kallsyms_decode(&t, big_read, b, &len, NULL, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_nonnull(strstr(err->message, "128 MiB"));
+  g_free(b->names);
+}
+
 static gboolean
 accept_any(const GtVmcoreinfo *vi, gpointer user)
 {
@@ -288,6 +355,7 @@ main(int argc, char **argv)
   g_test_add_func("/kallsyms/wrong-stext", test_wrong_stext);
   g_test_add_func("/kallsyms/corrupt", test_corrupt);
   g_test_add_func("/kallsyms/bounds", test_bounds);
+  g_test_add_func("/kallsyms/text-limit", test_text_limit);
   g_test_add_func("/vmcoreinfo/scan", test_scan);
   g_test_add_func("/vmcoreinfo/scan-none", test_scan_none);
   return g_test_run();
