@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <guestrace/types.h>
+#include <guestrace/escape.h>
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,34 @@ GT_API void gt_loop_set_record_cb(GtLoop *loop, GtRecordFunc func, gpointer user
  * Without results no return is trapped: one stop per call instead of two.
  */
 GT_API void gt_loop_set_want_results(GtLoop *loop, gboolean want);
+
+/**
+ * gt_loop_set_string_size:
+ * @loop: a #GtLoop, not yet started.
+ * @text_size: bytes of a string or buffer shown in text records before
+ *   "..." (strace's -s; default 32). Paths are never cut.
+ * @json_size: bytes of a string or buffer kept in JSON records (default
+ *   4096; at most 1 MiB are ever read).
+ */
+GT_API void gt_loop_set_string_size(GtLoop *loop, guint text_size, gsize json_size);
+
+/**
+ * gt_loop_set_string_style:
+ * @loop: a #GtLoop, not yet started.
+ * @style: how text records write bytes that are not printable ASCII
+ *   (#GT_ESCAPE_OCTAL, strace's default; #GT_ESCAPE_HEX_NONASCII for -x;
+ *   #GT_ESCAPE_HEX_ALL for -xx).
+ */
+GT_API void gt_loop_set_string_style(GtLoop *loop, GtEscapeStyle style);
+
+/**
+ * gt_loop_set_show_fd_paths:
+ * @loop: a #GtLoop, not yet started.
+ * @show: annotate descriptors with what they are, like strace -y:
+ *   `read(3</etc/passwd>, ...)`, `AT_FDCWD</tmp>`, sockets as
+ *   `socket:[ino]`; read from the guest's own file table at the call.
+ */
+GT_API void gt_loop_set_show_fd_paths(GtLoop *loop, gboolean show);
 
 /**
  * gt_loop_add_pid_filter:

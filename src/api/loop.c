@@ -129,6 +129,26 @@ gt_loop_set_record_cb(GtLoop *loop, GtRecordFunc func, gpointer user_data,
 }
 
 GT_API void gt_loop_set_want_results(GtLoop *l, gboolean w) { gt_engine_set_want_results(l->engine, w); }
+GT_API void
+gt_loop_set_string_size(GtLoop *l, guint text_size, gsize json_size)
+{
+  GtDecodeOptions *o = gt_engine_decode_options(l->engine);
+  o->text_size = text_size;
+  o->json_size = MIN(json_size, (gsize)GT_DECODE_SIZE_LIMIT);
+}
+
+GT_API void
+gt_loop_set_string_style(GtLoop *l, GtEscapeStyle style)
+{
+  gt_engine_decode_options(l->engine)->style = style;
+}
+
+GT_API void
+gt_loop_set_show_fd_paths(GtLoop *l, gboolean show)
+{
+  gt_engine_decode_options(l->engine)->fd_paths = show;
+}
+
 GT_API void gt_loop_add_pid_filter(GtLoop *l, gt_pid_t pid) { gt_engine_add_pid_filter(l->engine, pid); }
 GT_API void gt_loop_add_comm_filter(GtLoop *l, const char *c) { gt_engine_add_comm_filter(l->engine, c); }
 GT_API guint gt_loop_get_probe_count(GtLoop *l) { return gt_engine_probe_count(l->engine); }

@@ -58,6 +58,14 @@ void dc_signal(GtDc *c, guint i);
 /* An int written back through a pointer: "[42]". */
 void dc_out_int(GtDc *c, guint i);
 
+/* The options in force (the defaults when the reader has none). */
+const GtDecodeOptions *dc_opt(const GtDc *c);
+/* -y: appends "<path>" for descriptor fd; FALSE (nothing appended) when
+ * -y is off or the descriptor is unknown. */
+gboolean dc_append_fd_path(const GtDc *c, GString *s, gint fd);
+/* A successful result that is a new descriptor ("3</etc/passwd>" with -y). */
+void dc_fd_result(GtDc *c);
+
 /* Text helpers used by several families. */
 char *dc_quote(const GtDc *c, const guint8 *data, gsize len, gboolean more);
 void dc_append_signal(GString *s, guint64 sig);

@@ -11,6 +11,21 @@
 #include <glib.h>
 #include "trace/record-private.h"
 #include "os/linux/linux.h"
+#include <guestrace/escape.h>
+
+/* What users choose about rendering (strace's -s, -x/-xx, -y). */
+typedef struct {
+  guint text_size;        /* -s: bytes of a string shown in text (strace: 32) */
+  gsize json_size;        /* bytes of a string kept for JSON (default 4096) */
+  GtEscapeStyle style;    /* -x: GT_ESCAPE_HEX_NONASCII, -xx: GT_ESCAPE_HEX_ALL */
+  gboolean fd_paths;      /* -y: descriptors annotated with what they are */
+} GtDecodeOptions;
+
+#define GT_DECODE_TEXT_SIZE_DEFAULT 32
+#define GT_DECODE_JSON_SIZE_DEFAULT 4096
+/* Most bytes read for one string or buffer, whatever the options say. */
+#define GT_DECODE_SIZE_LIMIT (1024 * 1024)
+void gt_decode_options_init(GtDecodeOptions *o);
 
 /* How decoders read the calling process's memory. Every read is bounded by
  * the decoder; a failed read renders as the raw pointer. */
@@ -23,12 +38,16 @@ typedef struct {
   /* The guest kernel's BTF for struct layouts (NULL: structs print as
    * pointers). Borrowed. */
   GtKernelBtf *btf;
+  /* Rendering options (NULL: the defaults). Borrowed. */
+  const GtDecodeOptions *opt;
+  /* -y: appends what descriptor fd of the caller is ("/etc/passwd",
+   * "socket:[123]"; AT_FDCWD: the working directory); FALSE if unknown.
+   * *deleted is set for an unlinked file. NULL: not available. */
+  gboolean (*describe_fd)(void *ctx, gint fd, GString *out, gboolean *deleted);
 } GtArgReader;
 
-/* Longest string read from the guest for one argument. */
+/* Longest path read from the guest (paths are never cut, as strace). */
 #define GT_DECODE_STRING_MAX 4096
-/* Longest string shown in text output before "..." (strace's -s default). */
-#define GT_DECODE_TEXT_MAX 32
 /* Most entries read from an argv array. */
 #define GT_DECODE_ARGV_MAX 256
 

@@ -5,11 +5,22 @@
 
 void gt_dec_fd(GtDc *c) { if (!c->exiting) dc_fd(c, 0); }
 
+/* A call that returns a new descriptor (dup, epoll_create...). */
+void
+gt_dec_dup(GtDc *c)
+{
+  if (!c->exiting)
+    dc_fd(c, 0);
+  dc_fd_result(c);
+}
+
 void
 gt_dec_dup2(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_fd(c, 0);
   dc_fd(c, 1);
 }
@@ -17,8 +28,10 @@ gt_dec_dup2(GtDc *c)
 void
 gt_dec_dup3(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_fd(c, 0);
   dc_fd(c, 1);
   dc_flags(c, 2, &gt_xlat_open_flags, "0");
@@ -43,7 +56,13 @@ fd_pair_out(GtDc *c, guint i)
       g_array_append_val(a->out_ints, x);
     }
   }
-  dc_set(c, i, g_strdup_printf("[%d, %d]", v[0], v[1]), NULL);
+  g_autoptr(GString) s = g_string_new("[");
+  for (guint k = 0; k < 2; k++) {
+    g_string_append_printf(s, "%s%d", k ? ", " : "", v[k]);
+    dc_append_fd_path(c, s, v[k]);
+  }
+  g_string_append_c(s, ']');
+  dc_set(c, i, g_strdup(s->str), NULL);
 }
 
 void
@@ -109,6 +128,10 @@ gt_dec_fcntl(GtDc *c)
   }
   if (!dc_ok(c) || !cmd)
     return;
+  if (!g_strcmp0(cmd, "F_DUPFD") || !g_strcmp0(cmd, "F_DUPFD_CLOEXEC")) {
+    dc_fd_result(c);
+    return;
+  }
   guint64 r = (guint64)c->rec->result;
   GString *s = g_string_new(NULL);
   if (!g_strcmp0(cmd, "F_GETFD")) {
@@ -133,8 +156,10 @@ gt_dec_fcntl(GtDc *c)
 void
 gt_dec_memfd_create(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_path(c, 0);
   dc_flags(c, 1, &gt_xlat_memfd_flags, "0");
 }
@@ -142,8 +167,10 @@ gt_dec_memfd_create(GtDc *c)
 void
 gt_dec_eventfd2(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_uint(c, 0);
   dc_flags(c, 1, &gt_xlat_eventfd_flags, "0");
 }

@@ -18,6 +18,7 @@ void gt_dec_clock_settime(GtDc *c);
 void gt_dec_clone(GtDc *c);
 void gt_dec_creat(GtDc *c);
 void gt_dec_dirfd_path_mode(GtDc *c);
+void gt_dec_dup(GtDc *c);
 void gt_dec_dup2(GtDc *c);
 void gt_dec_dup3(GtDc *c);
 void gt_dec_epoll_create1(GtDc *c);

@@ -46,8 +46,10 @@ open_mode(GtDc *c, guint flags_i, guint mode_i)
 void
 gt_dec_open(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_path(c, 0);
   open_flags(c, 1);
   open_mode(c, 1, 2);
@@ -56,8 +58,10 @@ gt_dec_open(GtDc *c)
 void
 gt_dec_openat(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_dirfd(c, 0);
   dc_path(c, 1);
   open_flags(c, 2);
@@ -67,8 +71,10 @@ gt_dec_openat(GtDc *c)
 void
 gt_dec_creat(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   dc_path(c, 0);
   dc_oct(c, 1);
 }
@@ -221,8 +227,8 @@ gt_dec_readlink(GtDc *c)
   } else if (dc_ok(c)) {
     dc_buf(c, 1, c->rec->result);
     g_free(c->rec->args[1].out);
-    c->rec->args[1].out = gt_quote_bytes(c->rec->args[1].out_str, (gsize)c->rec->result,
-                                         G_MAXSIZE, FALSE);
+    c->rec->args[1].out = gt_escape_quoted(c->rec->args[1].out_str, (gsize)c->rec->result,
+                                           G_MAXSIZE, FALSE, dc_opt(c)->style);
   }
 }
 
@@ -238,8 +244,8 @@ gt_dec_readlinkat(GtDc *c)
     dc_buf(c, 2, c->rec->result);
     if (c->rec->args[2].out_str) {
       g_free(c->rec->args[2].out);
-      c->rec->args[2].out = gt_quote_bytes(c->rec->args[2].out_str, (gsize)c->rec->result,
-                                           G_MAXSIZE, FALSE);
+      c->rec->args[2].out = gt_escape_quoted(c->rec->args[2].out_str, (gsize)c->rec->result,
+                                             G_MAXSIZE, FALSE, dc_opt(c)->style);
     }
   }
 }
@@ -434,8 +440,8 @@ gt_dec_getrandom(GtDc *c)
   if (!dc_ok(c))
     return;
   /* strace shows the random bytes in hex. */
-  gsize n = MIN((gsize)c->rec->result, (gsize)GT_DECODE_TEXT_MAX);
-  guint8 buf[GT_DECODE_TEXT_MAX];
+  gsize n = MIN((gsize)c->rec->result, (gsize)dc_opt(c)->text_size);
+  g_autofree guint8 *buf = g_malloc(n + 1);
   if (!dc_read(c, dc_arg(c, 0), buf, n))
     return;
   dc_set(c, 0, gt_escape_quoted(buf, n, n, (gsize)c->rec->result > n, GT_ESCAPE_HEX_ALL), NULL);

@@ -43,8 +43,10 @@ protocol(GtDc *c, guint i, guint fam_i)
 void
 gt_dec_socket(GtDc *c)
 {
-  if (c->exiting)
+  if (c->exiting) {
+    dc_fd_result(c);
     return;
+  }
   family(c, 0);
   socktype(c, 1);
   protocol(c, 2, 0);
@@ -122,6 +124,7 @@ gt_dec_getsockname(GtDc *c)
 void
 gt_dec_accept(GtDc *c)
 {
+  dc_fd_result(c);
   if (!c->exiting) {
     dc_fd(c, 0);
     if (c->rec->nargs > 3)

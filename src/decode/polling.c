@@ -33,8 +33,10 @@ pollfds_text(GtDc *c, gboolean revents)
     }
     if (revents && !ev)
       continue;
-    g_string_append_printf(s, "%s{fd=%d, %s=", first ? "" : ", ", (gint32)fd,
-                           revents ? "revents" : "events");
+    g_string_append_printf(s, "%s{fd=%d", first ? "" : ", ", (gint32)fd);
+    if (!revents)   /* strace annotates the descriptors at the call only */
+      dc_append_fd_path(c, s, (gint32)fd);
+    g_string_append_printf(s, ", %s=", revents ? "revents" : "events");
     gt_xlat_print_flags(s, &gt_xlat_poll_events, (guint16)ev, "0");
     g_string_append_c(s, '}');
     first = FALSE;
@@ -85,6 +87,7 @@ gt_dec_epoll_create1(GtDc *c)
 {
   if (!c->exiting)
     dc_flags(c, 0, &gt_xlat_epoll_flags, "0");
+  dc_fd_result(c);
 }
 
 void

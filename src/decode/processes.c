@@ -46,7 +46,7 @@ string_array(GtDc *c, guint i, gboolean envp)
     GString *s = g_string_new("[");
     for (guint k = 0; k < items->len; k++) {
       const char *item = g_ptr_array_index(items, k);
-      g_autofree char *q = gt_quote_bytes(item, strlen(item), GT_DECODE_TEXT_MAX, FALSE);
+      g_autofree char *q = dc_quote(c, (const guint8 *)item, strlen(item), FALSE);
       g_string_append_printf(s, "%s%s", k ? ", " : "", q);
     }
     g_string_append(s, complete ? "]" : ", ...]");
@@ -197,7 +197,7 @@ gt_dec_uname(GtDc *c)
     g_autofree char *str = g_strndup((const char *)b, n);
     json_object_set_string_member(o, fields[k], str);
     if (k < 2) {
-      g_autofree char *q = gt_quote_bytes(str, n, GT_DECODE_TEXT_MAX, FALSE);
+      g_autofree char *q = dc_quote(c, (const guint8 *)str, n, FALSE);
       g_string_append_printf(s, "%s%s=%s", k ? ", " : "", fields[k], q);
     }
   }

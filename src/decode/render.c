@@ -5,6 +5,7 @@
 #include "decode/decode-private.h"
 
 #include <string.h>
+#include "escape/escape.h"
 
 /* AT_FDCWD is (-100) in linux/fcntl.h. */
 #define DC_AT_FDCWD (-100)
@@ -130,6 +131,9 @@ void
 dc_fd(GtDc *c, guint i)
 {
   dc_int(c, i);
+  g_autoptr(GString) s = g_string_new(c->exiting ? c->rec->args[i].out : c->rec->args[i].text);
+  if (dc_append_fd_path(c, s, dc_i32(c, i)))
+    dc_set(c, i, g_strdup(s->str), NULL);
 }
 
 void
@@ -138,35 +142,94 @@ dc_dirfd(GtDc *c, guint i)
   if (dc_i32(c, i) == DC_AT_FDCWD) {
     GtRecordArg *a = &c->rec->args[i];
     set_num(a, TRUE, DC_AT_FDCWD);
-    dc_set(c, i, g_strdup("AT_FDCWD"), dc_json_str("AT_FDCWD"));
+    g_autoptr(GString) s = g_string_new("AT_FDCWD");
+    dc_append_fd_path(c, s, DC_AT_FDCWD);   /* -y: the working directory */
+    dc_set(c, i, g_strdup(s->str), dc_json_str("AT_FDCWD"));
     return;
   }
   dc_fd(c, i);
 }
 
+void
+gt_decode_options_init(GtDecodeOptions *o)
+{
+  o->text_size = GT_DECODE_TEXT_SIZE_DEFAULT;
+  o->json_size = GT_DECODE_JSON_SIZE_DEFAULT;
+  o->style = GT_ESCAPE_OCTAL;
+  o->fd_paths = FALSE;
+}
+
+const GtDecodeOptions *
+dc_opt(const GtDc *c)
+{
+  static const GtDecodeOptions defaults = {
+    GT_DECODE_TEXT_SIZE_DEFAULT, GT_DECODE_JSON_SIZE_DEFAULT, GT_ESCAPE_OCTAL, FALSE,
+  };
+  return c->rd->opt ? c->rd->opt : &defaults;
+}
+
+/* Bytes to read for a string or buffer: what text shows and JSON keeps. */
+static gsize
+read_size(const GtDc *c)
+{
+  const GtDecodeOptions *o = dc_opt(c);
+  return MIN((gsize)GT_DECODE_SIZE_LIMIT, MAX(o->json_size, (gsize)o->text_size));
+}
+
 char *
 dc_quote(const GtDc *c, const guint8 *data, gsize len, gboolean more)
 {
-  return gt_quote_bytes((const char *)data, len, GT_DECODE_TEXT_MAX, more);
+  return gt_escape_quoted(data, len, dc_opt(c)->text_size, more, dc_opt(c)->style);
 }
 
-/* A NUL-terminated string: text cut at `max` (G_MAXSIZE: never). */
+gboolean
+dc_append_fd_path(const GtDc *c, GString *s, gint fd)
+{
+  if (!dc_opt(c)->fd_paths || !c->rd->describe_fd)
+    return FALSE;
+  g_autoptr(GString) path = g_string_new(NULL);
+  gboolean deleted = FALSE;
+  if (!c->rd->describe_fd(c->rd->ctx, fd, path, &deleted))
+    return FALSE;
+  /* strace escapes '<' and '>' inside the brackets; "(deleted)" follows. */
+  g_string_append_c(s, '<');
+  gt_escape_append_text(s, path->str, path->len, dc_opt(c)->style, "<>\\\"");
+  g_string_append_c(s, '>');
+  if (deleted)
+    g_string_append(s, "(deleted)");
+  return TRUE;
+}
+
+void
+dc_fd_result(GtDc *c)
+{
+  if (!c->exiting || !dc_ok(c))
+    return;
+  g_autoptr(GString) s = g_string_new(NULL);
+  g_string_append_printf(s, "%" G_GINT64_FORMAT, c->rec->result);
+  if (dc_append_fd_path(c, s, (gint)c->rec->result))
+    dc_result(c, g_strdup(s->str), NULL);
+}
+
+/* A NUL-terminated string: text cut at `max` (G_MAXSIZE: a path, never
+ * cut, read up to GT_DECODE_STRING_MAX). */
 static void
 string_arg(GtDc *c, guint i, gsize max)
 {
+  gsize limit = max == G_MAXSIZE ? GT_DECODE_STRING_MAX : read_size(c);
   GtRecordArg *a = &c->rec->args[i];
   if (!a->value) {
     dc_hex(c, i);
     return;
   }
   gboolean trunc = FALSE;
-  g_autofree char *s = c->rd->read_string(c->rd->ctx, a->value, GT_DECODE_STRING_MAX, &trunc);
+  g_autofree char *s = c->rd->read_string(c->rd->ctx, a->value, limit, &trunc);
   if (!s) {
     dc_hex(c, i);
     return;
   }
   gsize n = strlen(s);
-  dc_set(c, i, gt_quote_bytes(s, n, max, trunc), NULL);
+  dc_set(c, i, gt_escape_quoted(s, n, max, trunc, dc_opt(c)->style), NULL);
   if (c->exiting) {
     g_free(a->out_str);
     a->out_str = g_steal_pointer(&s);
@@ -185,7 +248,7 @@ dc_path(GtDc *c, guint i)
 void
 dc_cstr(GtDc *c, guint i)
 {
-  string_arg(c, i, GT_DECODE_TEXT_MAX);
+  string_arg(c, i, dc_opt(c)->text_size);
 }
 
 void
@@ -196,7 +259,7 @@ dc_buf(GtDc *c, guint i, gint64 len)
     dc_hex(c, i);
     return;
   }
-  gsize want = MIN((gsize)len, (gsize)GT_DECODE_STRING_MAX);
+  gsize want = MIN((gsize)len, read_size(c));
   g_autofree guint8 *buf = g_malloc(want + 1);
   if (want && c->rd->read_bytes(c->rd->ctx, a->value, buf, want) != want) {
     dc_hex(c, i);

@@ -34,7 +34,7 @@ static const GtDecoderEntry decoders[] = {
   { "ioctl", gt_dec_ioctl },
   { "getrandom", gt_dec_getrandom },
   /* descriptors */
-  { "close", gt_dec_fd }, { "dup", gt_dec_fd }, { "fsync", gt_dec_fd },
+  { "close", gt_dec_fd }, { "dup", gt_dec_dup }, { "fsync", gt_dec_fd },
   { "fdatasync", gt_dec_fd }, { "fchdir", gt_dec_fd },
   { "dup2", gt_dec_dup2 }, { "dup3", gt_dec_dup3 },
   { "pipe", gt_dec_pipe }, { "pipe2", gt_dec_pipe2 },

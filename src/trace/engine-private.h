@@ -36,6 +36,7 @@ struct GtEngine {
   gboolean started;
   guint64 stops;
   gboolean want_results;
+  GtDecodeOptions decode_opts;  /* -s, -x/-xx, -y */
   GtSelect *select;
   GtEnforcer *enforcer;
   GtRecordFunc record_cb;

@@ -39,6 +39,7 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
                                      (GDestroyNotify)gt_pending_free);
   e->inserted = g_array_new(FALSE, FALSE, sizeof(guint64));
   e->want_results = TRUE;
+  gt_decode_options_init(&e->decode_opts);
   e->select = gt_select_new();
   e->enforcer = gt_enforcer_new();
   find_ia32_offsets(e);
@@ -81,6 +82,7 @@ gt_engine_set_record_cb(GtEngine *e, GtRecordFunc func, gpointer data, GDestroyN
 }
 
 void gt_engine_set_want_results(GtEngine *e, gboolean want) { e->want_results = want; }
+GtDecodeOptions *gt_engine_decode_options(GtEngine *e) { return &e->decode_opts; }
 void gt_engine_add_pid_filter(GtEngine *e, gt_pid_t pid) { gt_select_add_pid(e->select, pid); }
 void gt_engine_add_comm_filter(GtEngine *e, const char *c) { gt_select_add_comm(e->select, c); }
 

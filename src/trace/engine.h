@@ -13,6 +13,7 @@
 #include <guestrace/guestrace.h>
 #include "vmi/vmi.h"
 #include "trace/state.h"
+#include "decode/decode.h"
 
 GtEngine *gt_engine_new(GtVmi *vmi, const char *profile, GError **error);
 void gt_engine_free(GtEngine *e);
@@ -30,6 +31,8 @@ guint gt_engine_probe_count(GtEngine *e);
 void gt_engine_set_record_cb(GtEngine *e, GtRecordFunc func, gpointer data,
                              GDestroyNotify destroy);
 void gt_engine_set_want_results(GtEngine *e, gboolean want);
+/* The rendering options records are decoded with (set before start). */
+GtDecodeOptions *gt_engine_decode_options(GtEngine *e);
 void gt_engine_add_pid_filter(GtEngine *e, gt_pid_t pid);
 void gt_engine_add_comm_filter(GtEngine *e, const char *comm);
 

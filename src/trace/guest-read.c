@@ -52,10 +52,25 @@ reader_bytes(void *ctx, guint64 va, void *buf, gsize len)
   return gt_state_read(ctx, va, 0, buf, len);
 }
 
+/* -y: what a descriptor of the calling task is, from the guest's own file
+ * table (AT_FDCWD: its working directory). */
+static gboolean
+reader_describe_fd(void *ctx, gint fd, GString *out, gboolean *deleted)
+{
+  GtGuestState *st = ctx;
+  GtLinux *lx = st->engine->lx;
+  if (!st->task || !st->task->addr || !gt_linux_has_fds(lx))
+    return FALSE;
+  if (fd == -100)
+    return gt_linux_cwd_describe(lx, st->task->addr, out, deleted, NULL);
+  return fd >= 0 && gt_linux_fd_describe(lx, st->task->addr, fd, out, deleted, NULL);
+}
+
 GtArgReader
 gt_state_arg_reader(GtGuestState *st)
 {
-  GtArgReader rd = { reader_string, reader_bytes, st, gt_linux_btf(st->engine->lx) };
+  GtArgReader rd = { reader_string, reader_bytes, st, gt_linux_btf(st->engine->lx),
+                     &st->engine->decode_opts, reader_describe_fd };
   return rd;
 }
 

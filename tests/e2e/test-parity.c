@@ -142,17 +142,29 @@ compare(GPtrArray *st, GPtrArray *gt, guint *identical, guint *allowed)
 #undef L
 }
 
+/* Runs gtw-parity under strace with `options` while guestrace traces it
+ * with the same options, and compares the lines. */
 static void
-test_parity(void)
+run_parity(const char *options)
 {
   g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *sysmap = gk_image_sysmap_path();
-  const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
-                         "--comm", "gtw-parity", gk_guest_spec(g), NULL };
-  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  const char *base[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
+                         "--comm", "gtw-parity" };
+  for (guint i = 0; i < G_N_ELEMENTS(base); i++)
+    g_ptr_array_add(argv, (char *)base[i]);
+  g_auto(GStrv) opts = g_strsplit(options, " ", -1);
+  for (char **o = opts; *o; o++)
+    if (**o)
+      g_ptr_array_add(argv, *o);
+  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(E2eTool) t = e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
   g_autoptr(GError) error = NULL;
-  g_assert_true(gk_guest_run(g, "mkdir /tmp/pd && strace -o /tmp/st gtw-parity /tmp/pd; "
-                                "sed 's/^/GTST /' /tmp/st", &error));
+  g_autofree char *cmd = g_strdup_printf("mkdir /tmp/pd && cd /tmp && strace %s -o /tmp/st "
+                                         "gtw-parity /tmp/pd; sed 's/^/GTST /' /tmp/st", options);
+  g_assert_true(gk_guest_run(g, cmd, &error));
   g_assert_true(gk_guest_wait_console(g, "GK-RUN-END", 300, &error));
   g_assert_true(gk_guest_wait_poweroff(g, 60));
   g_assert_cmpint(e2e_tool_finish(t, FALSE, 30), ==, 0);
@@ -163,9 +175,24 @@ test_parity(void)
   g_autoptr(GPtrArray) gt = guestrace_lines(out);
   guint identical = 0, allowed = 0;
   compare(st, gt, &identical, &allowed);
-  g_test_message("parity: %u of %u strace lines identical (%u known differences)", identical,
-                 st->len, allowed);
+  g_test_message("parity (%s): %u of %u strace lines identical (%u known differences)",
+                 *options ? options : "default options", identical, st->len, allowed);
   g_assert_cmpuint(st->len, >, 100);
+}
+
+/* strace's default options. */
+static void
+test_parity(void)
+{
+  run_parity("");
+}
+
+/* -y (descriptors annotated from the guest's file table), -x (strings
+ * with non-ASCII bytes in hex) and -s 64. */
+static void
+test_parity_y_x_s(void)
+{
+  run_parity("-y -x -s 64");
 }
 
 int
@@ -173,5 +200,6 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/parity/strace", test_parity);
+  g_test_add_func("/parity/strace-y-x-s", test_parity_y_x_s);
   return g_test_run();
 }

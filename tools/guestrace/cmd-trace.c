@@ -79,11 +79,24 @@ on_duration(gpointer data)
 }
 
 static gint debug_level;
+/* strace's defaults: -s 32 in text; JSON keeps more of each string. */
+#define GT_CLI_TEXT_SIZE 32
+#define GT_CLI_JSON_SIZE 4096
 
 static gboolean
 count_debug(const char *name, const char *value, gpointer data, GError **error)
 {
   debug_level++;
+  return TRUE;
+}
+
+/* -x once: hex for strings with non-ASCII bytes; -xx: every byte. */
+static gint hex_level;
+
+static gboolean
+count_hex(const char *name, const char *value, gpointer data, GError **error)
+{
+  hex_level++;
   return TRUE;
 }
 
@@ -137,6 +150,8 @@ gt_cmd_trace(int argc, char **argv)
   g_autofree char *domain = NULL, *spool_max = NULL;
   gboolean events = FALSE, events_json = FALSE;
   gint debug = 0;
+  gint string_size = GT_CLI_TEXT_SIZE, json_size = GT_CLI_JSON_SIZE;
+  gboolean fd_paths = FALSE;
   GOptionEntry entries[] = {
     { "trace", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &traces, "System calls or kernel functions to trace, comma-separated (default: all system calls)", "LIST" },
     { "pid", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pids, "Only this process and its threads (repeatable)", "PID" },
@@ -156,6 +171,10 @@ gt_cmd_trace(int argc, char **argv)
     { "spool-max", 0, 0, G_OPTION_ARG_STRING, &spool_max, "Bound on the spool file (default 1G); when full, events are dropped and counted", "SIZE" },
     { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "The name events carry (default: GUEST)", "NAME" },
     { "events-json", 0, 0, G_OPTION_ARG_NONE, &events_json, "Send events as JSON instead of the manual's text form", NULL },
+    { "string-size", 's', 0, G_OPTION_ARG_INT, &string_size, "Bytes of a string shown in text before ... (default 32; paths are never cut)", "N" },
+    { "json-string-size", 0, 0, G_OPTION_ARG_INT, &json_size, "Bytes of a string or buffer kept in JSON (default 4096, at most 1048576)", "N" },
+    { "hex", 'x', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_hex, "Strings with non-ASCII bytes in hex; twice (-xx): every byte in hex", NULL },
+    { "fd-paths", 'y', 0, G_OPTION_ARG_NONE, &fd_paths, "Show what each descriptor is: 3</etc/passwd>, socket:[ino]", NULL },
     { "debug", 'd', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_debug, "More debug output on stderr (repeatable)", NULL },
     { NULL },
   };
@@ -188,6 +207,11 @@ gt_cmd_trace(int argc, char **argv)
   gboolean json = FALSE;
   if (format && !(json = !strcmp(format, "json")) && strcmp(format, "text")) {
     gt_cli_error("unknown --format '%s': expected text or json", format);
+    return GT_EXIT_USAGE;
+  }
+  if (string_size < 0 || json_size < 0 || json_size > 1048576) {
+    gt_cli_error("-s and --json-string-size take a number of bytes (--json-string-size at "
+                 "most 1048576)");
     return GT_EXIT_USAGE;
   }
   if (duration < 0 || count < 0) {
@@ -250,6 +274,11 @@ gt_cmd_trace(int argc, char **argv)
   if (ok) {
     gt_loop_set_record_cb(loop, on_record, &tc, NULL);
     gt_loop_set_want_results(loop, !no_results);
+    gt_loop_set_string_size(loop, (guint)string_size, (gsize)json_size);
+    gt_loop_set_string_style(loop, hex_level == 0   ? GT_ESCAPE_OCTAL
+                                   : hex_level == 1 ? GT_ESCAPE_HEX_NONASCII
+                                                    : GT_ESCAPE_HEX_ALL);
+    gt_loop_set_show_fd_paths(loop, fd_paths);
     for (guint i = 0; i < pid_list->len; i++)
       gt_loop_add_pid_filter(loop, g_array_index(pid_list, gt_pid_t, i));
     for (char **c = comms; c && *c; c++)
