@@ -8,15 +8,9 @@
 GkGuest *
 e2e_boot(void)
 {
-  GkOptions opts = { 0 };
-  return e2e_boot_with(&opts);
-}
-
-GkGuest *
-e2e_boot_with(const GkOptions *opts)
-{
   g_autoptr(GError) error = NULL;
-  GkGuest *g = gk_guest_boot(opts, &error);
+  GkOptions opts = { 0 };
+  GkGuest *g = gk_guest_boot(&opts, &error);
   g_assert_no_error(error);
   g_autofree char *ver = gk_image_kernel_version();
   g_test_message("guest kernel %s", ver);

@@ -2,7 +2,11 @@
  * for a call, compared with what the workload logged inside the guest.
  * - an execve by a fresh fork child whose path, argv and envp live only in
  *   pages the child never touched (gtw-unfaulted): decoded exactly, from
- *   the page cache, in JSON and in text. */
+ *   the page cache, in JSON and in text;
+ * - -y: descriptors of a file on / and on /tmp (another mount), a deleted
+ *   file, a pipe, a socket and an eventfd, and AT_FDCWD, annotated from the
+ *   guest's file table exactly as the guest's own /proc/self/fd/N reads
+ *   (gtw-fds logs those links). */
 #include "e2e-util.h"
 
 #include <string.h>
@@ -131,11 +135,72 @@ test_unfaulted_exec_text(void)
   g_assert_nonnull(strstr(out, want));
 }
 
+/* strace's form of a /proc link: "(deleted)" after the closing bracket. */
+static char *
+annotated(const char *link)
+{
+  if (g_str_has_suffix(link, " (deleted)"))
+    return g_strdup_printf("<%.*s>(deleted)", (int)(strlen(link) - 10), link);
+  return g_strdup_printf("<%s>", link);
+}
+
+static void
+test_fd_paths(void)
+{
+  g_autofree char *word = e2e_random_word();
+  g_autofree char *cmd = g_strdup_printf("cd /tmp && gtw-fds %s", word);
+  const char *extra[] = { "-y", "--comm", "gtw-fds", "-e", "openat,close", NULL };
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *out = run_traced(extra, cmd, &log);
+  g_test_message("guestrace output:\n%s", out);
+  gint64 pid = -1;
+  guint links = 0;
+  g_autofree char *cwd = NULL;
+  g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < log->len; i++) {
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, log->pdata[i], -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    if (json_object_has_member(o, "syscall") && pid < 0)
+      pid = json_object_get_int_member(o, "pid");
+    if (json_object_has_member(o, "cwd"))
+      cwd = g_strdup(json_object_get_string_member(json_object_get_object_member(o, "cwd"),
+                                                   "link"));
+    if (!json_object_has_member(o, "fdlink"))
+      continue;
+    JsonObject *f = json_object_get_object_member(o, "fdlink");
+    g_autofree char *ann = annotated(json_object_get_string_member(f, "link"));
+    g_ptr_array_add(want, g_strdup_printf("close(%" G_GINT64_FORMAT "%s) = 0",
+                                          json_object_get_int_member(f, "fd"), ann));
+    links++;
+  }
+  g_assert_cmpuint(links, ==, 7);
+  g_assert_nonnull(cwd);
+  g_autofree char *at = g_strdup_printf("openat(AT_FDCWD<%s>, ", cwd);
+  g_ptr_array_add(want, g_steal_pointer(&at));
+  g_autofree char *prefix = g_strdup_printf("[pid %" G_GINT64_FORMAT " gtw-fds] ", pid);
+  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+  for (guint i = 0; i < want->len; i++) {
+    gboolean found = FALSE;
+    for (guint k = 0; lines[k] && !found; k++)
+      found = g_str_has_prefix(lines[k], prefix) && strstr(lines[k], want->pdata[i]);
+    if (!found)
+      g_test_message("missing: %s%s", prefix, (char *)want->pdata[i]);
+    g_assert_true(found);
+  }
+  /* The kinds the workload made, as the guest named them. */
+  const char *kinds[] = { "<pipe:[", "<socket:[", "<anon_inode:[eventfd]>", "(deleted)",
+                          "</bin/gtw-hello>", NULL };
+  for (guint i = 0; kinds[i]; i++)
+    g_assert_nonnull(strstr(out, kinds[i]));
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/guestview/unfaulted-exec-json", test_unfaulted_exec_json);
   g_test_add_func("/guestview/unfaulted-exec-text", test_unfaulted_exec_text);
+  g_test_add_func("/guestview/fd-paths", test_fd_paths);
   return g_test_run();
 }
