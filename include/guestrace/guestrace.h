@@ -302,23 +302,32 @@ GT_API gt_reg_t gt_guest_get_register(GtGuestState *state, gt_reg_name_t name);
 /**
  * gt_guest_get_string:
  * @state: the guest state passed to a callback.
- * @vaddr: a guest virtual address.
- * @pid: the process whose address space holds @vaddr; 0 for the kernel or
- *   the calling process.
+ * @vaddr: a user-space address (a user pointer, as a system call gets it).
+ * @pid: the process whose address space holds @vaddr; 0 for the calling
+ *   process.
  *
- * Reads a NUL-terminated string of at most 4096 bytes.
+ * Reads a NUL-terminated string of at most 4096 bytes of user memory, with
+ * the checks the kernel makes on a user pointer: nothing at or above the
+ * user-space limit (0x00007ffffffff000, or 0x00fffffffffff000 under 5-level
+ * paging) is read, nor any page whose translation lacks the user bit at
+ * some level. A user pointer to kernel memory therefore reads nothing. The
+ * process's address space is looked up once per @state. Reads count
+ * against the stop's read budget. For kernel memory use
+ * gt_guest_get_kernel_string().
  *
  * Returns: (transfer full) (nullable): the string (free with g_free()), or
- *   NULL if it cannot be read.
+ *   NULL if not even its first byte can be read.
  */
 GT_API char *gt_guest_get_string(GtGuestState *state, gt_addr_t vaddr, gt_pid_t pid);
 
 /**
  * gt_guest_get_bytes:
  * @state: the guest state passed to a callback.
- * @vaddr: a guest virtual address.
+ * @vaddr: a user-space address.
  * @pid: as for gt_guest_get_string().
  * @len: how many bytes (at most 1 MiB).
+ *
+ * Reads user memory with the checks of gt_guest_get_string().
  *
  * Returns: (transfer full) (nullable): the bytes, or NULL if any of them
  *   cannot be read.
@@ -329,16 +338,44 @@ GT_API GBytes *gt_guest_get_bytes(GtGuestState *state, gt_addr_t vaddr, gt_pid_t
 /**
  * gt_guest_get_argv:
  * @state: the guest state passed to a callback.
- * @vaddr: the address of a NULL-terminated array of string pointers (as
- *   execve's argv).
+ * @vaddr: the user-space address of a NULL-terminated array of string
+ *   pointers (as execve's argv).
  * @pid: as for gt_guest_get_string().
  *
- * Reads at most 256 strings of at most 4096 bytes each.
+ * Reads at most 256 strings of at most 4096 bytes each, the array and every
+ * string with the user checks of gt_guest_get_string().
  *
  * Returns: (transfer full) (nullable): a NULL-terminated array (free with
  *   g_strfreev()), or NULL if the array cannot be read.
  */
 GT_API char **gt_guest_get_argv(GtGuestState *state, gt_addr_t vaddr, gt_pid_t pid);
+
+/**
+ * gt_guest_get_kernel_string:
+ * @state: the guest state passed to a callback.
+ * @vaddr: a kernel virtual address.
+ *
+ * Reads a NUL-terminated string of at most 4096 bytes of kernel memory
+ * through the kernel's page tables, without the user checks. Never pass a
+ * pointer a process gave: that is what gt_guest_get_string() is for.
+ *
+ * Returns: (transfer full) (nullable): the string (free with g_free()), or
+ *   NULL if not even its first byte can be read.
+ */
+GT_API char *gt_guest_get_kernel_string(GtGuestState *state, gt_addr_t vaddr);
+
+/**
+ * gt_guest_get_kernel_bytes:
+ * @state: the guest state passed to a callback.
+ * @vaddr: a kernel virtual address.
+ * @len: how many bytes (at most 1 MiB).
+ *
+ * Reads kernel memory as gt_guest_get_kernel_string() does.
+ *
+ * Returns: (transfer full) (nullable): the bytes, or NULL if any of them
+ *   cannot be read.
+ */
+GT_API GBytes *gt_guest_get_kernel_bytes(GtGuestState *state, gt_addr_t vaddr, gsize len);
 
 /**
  * gt_guest_get_arg:

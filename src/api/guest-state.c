@@ -20,7 +20,25 @@ gt_guest_get_string(GtGuestState *st, gt_addr_t vaddr, gt_pid_t pid)
 {
   g_return_val_if_fail(st, NULL);
   gboolean truncated = FALSE;
-  return gt_state_read_string(st, vaddr, pid, GT_STRING_MAX, &truncated);
+  return gt_state_read_user_string(st, vaddr, pid, GT_STRING_MAX, &truncated);
+}
+
+GT_API char *
+gt_guest_get_kernel_string(GtGuestState *st, gt_addr_t vaddr)
+{
+  g_return_val_if_fail(st, NULL);
+  gboolean truncated = FALSE;
+  return gt_state_read_kernel_string(st, vaddr, GT_STRING_MAX, &truncated);
+}
+
+GT_API GBytes *
+gt_guest_get_kernel_bytes(GtGuestState *st, gt_addr_t vaddr, gsize len)
+{
+  g_return_val_if_fail(st && len <= GT_BYTES_MAX, NULL);
+  g_autofree guint8 *buf = g_malloc(len ? len : 1);
+  if (gt_state_read_kernel(st, vaddr, buf, len) != len)
+    return NULL;
+  return g_bytes_new_take(g_steal_pointer(&buf), len);
 }
 
 GT_API GBytes *
@@ -28,7 +46,7 @@ gt_guest_get_bytes(GtGuestState *st, gt_addr_t vaddr, gt_pid_t pid, gsize len)
 {
   g_return_val_if_fail(st && len <= GT_BYTES_MAX, NULL);
   g_autofree guint8 *buf = g_malloc(len ? len : 1);
-  if (gt_state_read(st, vaddr, pid, buf, len) != len)
+  if (gt_state_read_user(st, vaddr, pid, buf, len) != len)
     return NULL;
   return g_bytes_new_take(g_steal_pointer(&buf), len);
 }
@@ -40,7 +58,7 @@ gt_guest_get_argv(GtGuestState *st, gt_addr_t vaddr, gt_pid_t pid)
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < GT_ARGV_MAX; i++) {
     guint64 p = 0;
-    if (gt_state_read(st, vaddr + 8 * i, pid, &p, sizeof p) != sizeof p)
+    if (gt_state_read_user(st, vaddr + 8 * i, pid, &p, sizeof p) != sizeof p)
       return NULL;
     if (!p) {
       g_ptr_array_set_free_func(out, NULL);
@@ -48,7 +66,7 @@ gt_guest_get_argv(GtGuestState *st, gt_addr_t vaddr, gt_pid_t pid)
       return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
     }
     gboolean truncated = FALSE;
-    char *s = gt_state_read_string(st, p, pid, GT_STRING_MAX, &truncated);
+    char *s = gt_state_read_user_string(st, p, pid, GT_STRING_MAX, &truncated);
     if (!s)
       return NULL;
     g_ptr_array_add(out, s);

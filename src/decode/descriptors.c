@@ -104,15 +104,9 @@ gt_dec_fcntl(GtDc *c)
     } else if (!g_strcmp0(cmd, "F_SETFD")) {
       dc_flags(c, 2, &gt_xlat_fd_flags, "0");
     } else if (!g_strcmp0(cmd, "F_SETFL")) {
-      GtRecordArg *a = &c->rec->args[2];
       GString *s = g_string_new(NULL);
-      gt_xlat_print_value(s, &gt_xlat_open_access, a->value & 3, "O_???");
-      if ((guint32)a->value & ~3U) {
-        g_string_append_c(s, '|');
-        gt_xlat_print_flags(s, &gt_xlat_open_flags, (guint32)a->value & ~3U, NULL);
-      }
-      dc_set(c, 2, g_string_free(s, FALSE), gt_xlat_flags_json(&gt_xlat_open_flags,
-                                                                (guint32)a->value));
+      gt_open_flags_text(s, (guint32)dc_arg(c, 2));
+      dc_set(c, 2, g_string_free(s, FALSE), gt_open_flags_json((guint32)dc_arg(c, 2)));
     } else if (!g_strcmp0(cmd, "F_SETSIG")) {
       dc_signal(c, 2);
     } else if (!g_strcmp0(cmd, "F_DUPFD") || !g_strcmp0(cmd, "F_DUPFD_CLOEXEC") ||
@@ -141,13 +135,9 @@ gt_dec_fcntl(GtDc *c)
     dc_result(c, g_string_free(s, FALSE), gt_xlat_flags_json(&gt_xlat_fd_flags, r));
   } else if (!g_strcmp0(cmd, "F_GETFL")) {
     g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x (flags ", r);
-    gt_xlat_print_value(s, &gt_xlat_open_access, r & 3, "O_???");
-    if (r & ~3ULL) {
-      g_string_append_c(s, '|');
-      gt_xlat_print_flags(s, &gt_xlat_open_flags, r & ~3ULL, NULL);
-    }
+    gt_open_flags_text(s, r);
     g_string_append_c(s, ')');
-    dc_result(c, g_string_free(s, FALSE), gt_xlat_flags_json(&gt_xlat_open_flags, r));
+    dc_result(c, g_string_free(s, FALSE), gt_open_flags_json(r));
   } else {
     g_string_free(s, TRUE);
   }

@@ -102,3 +102,8 @@ void gt_dec_utimensat(GtDc *c);
 void gt_dec_wait4(GtDc *c);
 void gt_dec_write(GtDc *c);
 void gt_dec_socketpair_fds(GtDc *c, guint i);
+
+/* open's flags as strace prints them (access mode, then flags), and as a
+ * JSON list; also fcntl's F_SETFL/F_GETFL. */
+void gt_open_flags_text(GString *s, guint64 v);
+JsonNode *gt_open_flags_json(guint64 v);

@@ -6,24 +6,46 @@
 #include "decode/families.h"
 #include "escape/escape.h"
 
-/* open's flags: the access mode (a two-bit value), then the flags. */
+/* open's flags: the access mode (a two-bit value), then the flags; the
+ * same rendering for fcntl's F_SETFL and F_GETFL. */
+void
+gt_open_flags_text(GString *s, guint64 v)
+{
+  gt_xlat_print_value(s, &gt_xlat_open_access, v & 3, "O_???");
+  if (v & ~3ULL) {
+    g_string_append_c(s, '|');
+    gt_xlat_print_flags(s, &gt_xlat_open_flags, v & ~3ULL, NULL);
+  }
+}
+
+JsonNode *
+gt_open_flags_json(guint64 v)
+{
+  const char *acc = gt_xlat_name(&gt_xlat_open_access, v & 3);
+  g_autoptr(JsonNode) rest = gt_xlat_flags_json(&gt_xlat_open_flags, v & ~3ULL);
+  JsonArray *a = json_array_new();
+  if (acc)
+    json_array_add_string_element(a, acc);
+  else
+    json_array_add_int_element(a, (gint64)(v & 3));
+  JsonArray *r = json_node_get_array(rest);
+  for (guint i = 0; i < json_array_get_length(r); i++)
+    json_array_add_element(a, json_node_copy(json_array_get_element(r, i)));
+  JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(n, a);
+  return n;
+}
+
 static void
 open_flags(GtDc *c, guint i)
 {
   GtRecordArg *a = &c->rec->args[i];
   guint64 v = (guint32)a->value;
   GString *s = g_string_new(NULL);
-  gt_xlat_print_value(s, &gt_xlat_open_access, v & 3, "O_???");
-  JsonNode *j = gt_xlat_flags_json(&gt_xlat_open_flags, v & ~3ULL);
-  const char *acc = gt_xlat_name(&gt_xlat_open_access, v & 3);
-  json_array_add_string_element(json_node_get_array(j), acc ? acc : "O_ACCMODE");
-  if (v & ~3ULL) {
-    g_string_append_c(s, '|');
-    gt_xlat_print_flags(s, &gt_xlat_open_flags, v & ~3ULL, NULL);
-  }
+  gt_open_flags_text(s, v);
   a->is_signed = FALSE;
   a->svalue = (gint64)v;
-  dc_set(c, i, g_string_free(s, FALSE), j);
+  dc_set(c, i, g_string_free(s, FALSE), gt_open_flags_json(v));
 }
 
 /* The mode matters only with O_CREAT or __O_TMPFILE. */

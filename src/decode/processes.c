@@ -30,6 +30,11 @@ string_array(GtDc *c, guint i, gboolean envp)
       complete = TRUE;
       break;
     }
+    if (envp) {
+      /* Only the count is shown: the strings are not read. */
+      g_ptr_array_add(items, NULL);
+      continue;
+    }
     gboolean trunc = FALSE;
     char *s = c->rd->read_string(c->rd->ctx, p, GT_DECODE_STRING_MAX, &trunc);
     if (!s)
@@ -42,6 +47,7 @@ string_array(GtDc *c, guint i, gboolean envp)
     dc_set(c, i, g_strdup_printf("%#" G_GINT64_MODIFIER "x /* %u var%s%s */", a->value,
                                  items->len, items->len == 1 ? "" : "s",
                                  complete ? "" : " (truncated)"), NULL);
+    return;
   } else {
     GString *s = g_string_new("[");
     for (guint k = 0; k < items->len; k++) {

@@ -29,6 +29,14 @@ gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
     g_autofree char *host = g_strndup(rest, colon - rest);
     return gt_qemu_driver_open(host, port, opts, error);
   }
+  if (g_str_has_prefix(spec, "qmp:")) {
+    if (!spec[4]) {
+      g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                  "bad guest '%s': expected qmp:PATH (QEMU's QMP unix socket)", spec);
+      return NULL;
+    }
+    return gt_qmp_driver_open(spec + 4, opts, error);
+  }
   if (g_str_has_prefix(spec, "xen:")) {
     if (!spec[4]) {
       g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
@@ -38,6 +46,6 @@ gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
     return gt_xen_driver_open(spec + 4, opts, error);
   }
   g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
-              "bad guest '%s': expected qemu:HOST:PORT or xen:DOMAIN", spec);
+              "bad guest '%s': expected qemu:HOST:PORT, qmp:PATH or xen:DOMAIN", spec);
   return NULL;
 }

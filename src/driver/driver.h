@@ -79,13 +79,16 @@ typedef struct {
   int timeout_ms;         /* per-request timeout, 0 = default (5 s) */
 } GtDriverOptions;
 
-/* Open a driver from a guest spec: "qemu:HOST:PORT" or "xen:DOMAIN".
+/* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH" or
+ * "xen:DOMAIN".
  * On return the guest is paused (stopped). */
 GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
 
 /* Per-driver constructors (used by gt_driver_open). */
 GtDriver *gt_qemu_driver_open(const char *host, guint16 port,
                               const GtDriverOptions *opts, GError **error);
+/* A QEMU through its QMP socket alone (qemu-qmp.c). */
+GtDriver *gt_qmp_driver_open(const char *path, const GtDriverOptions *opts, GError **error);
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
 

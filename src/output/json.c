@@ -159,6 +159,14 @@ gt_record_format_json(const GtRecord *r)
     gt_json_int(&w, "duration_ns", r->ret_ts_ns - r->ts_ns);
   if (r->aborted)
     gt_json_bool(&w, "aborted", TRUE);
+  if (r->budget_spent) {
+    /* What the stop's read budget left out (README: Bounded work). */
+    gt_json_begin_array(&w, "budget_spent");
+    for (guint i = 0; i < G_N_ELEMENTS(gt_budget_spent_names); i++)
+      if (r->budget_spent & (1u << i))
+        gt_json_string(&w, NULL, gt_budget_spent_names[i]);
+    gt_json_end_array(&w);
+  }
   gt_json_end_object(&w);
   return gt_json_finish(&w);
 }

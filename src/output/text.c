@@ -66,5 +66,13 @@ gt_record_format_text(const GtRecord *r)
   }
   g_string_append_c(s, ')');
   append_result(s, r);
+  if (r->budget_spent) {
+    /* What the stop's read budget left out (README: Bounded work). */
+    g_string_append(s, " <read budget spent:");
+    for (guint i = 0; i < G_N_ELEMENTS(gt_budget_spent_names); i++)
+      if (r->budget_spent & (1u << i))
+        g_string_append_printf(s, " %s", gt_budget_spent_names[i]);
+    g_string_append_c(s, '>');
+  }
   return g_string_free(s, FALSE);
 }

@@ -69,6 +69,17 @@ gt_enforcer_needs_return(GtEnforcer *e, const char *function)
   return e->config && gt_config_needs_post(e->config, function);
 }
 
+gboolean
+gt_enforcer_needs_ancestors(GtEnforcer *e, const char *function)
+{
+  for (guint i = 0; e->config && i < gt_config_n_filters(e->config); i++) {
+    const GtFilter *f = gt_config_filter(e->config, i);
+    if (gt_filter_needs_ancestors(f) && gt_filter_names_function(f, function))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The filter's view of a call, borrowing from the record and ancestors. */
 typedef struct {
   GtPolicyCall call;

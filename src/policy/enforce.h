@@ -32,6 +32,9 @@ void gt_enforcer_set_actions(GtEnforcer *e, gboolean enabled);
 gboolean gt_enforcer_get_actions(GtEnforcer *e);
 /* Whether returns of `function` must be trapped for post filters. */
 gboolean gt_enforcer_needs_return(GtEnforcer *e, const char *function);
+/* Whether a filter for `function` matches on the caller's ancestors: only
+ * then are they read. */
+gboolean gt_enforcer_needs_ancestors(GtEnforcer *e, const char *function);
 /* Whether anything needs the calls decoded (filters or events). */
 gboolean gt_enforcer_active(GtEnforcer *e);
 

@@ -531,6 +531,10 @@ const char *const *gt_filter_functions(const GtFilter *f)
 }
 GtWhen gt_filter_when(const GtFilter *f) { return f->when; }
 gboolean gt_filter_is_abort(const GtFilter *f) { return f->apply; }
+gboolean gt_filter_needs_ancestors(const GtFilter *f)
+{
+  return (f->has_ppid && f->ppid_ancestor) || (f->name && f->name_ancestor);
+}
 gint64 gt_filter_abort_retval(const GtFilter *f) { return f->abort_retval; }
 
 /* Rendering. */

@@ -97,6 +97,8 @@ gboolean gt_filter_names_function(const GtFilter *f, const char *function);
 GtWhen gt_filter_when(const GtFilter *f);
 /* apply=1: the call is aborted and returns gt_filter_abort_retval(). */
 gboolean gt_filter_is_abort(const GtFilter *f);
+/* Whether matching needs the caller's ancestors (ppid=^N, name=^X). */
+gboolean gt_filter_needs_ancestors(const GtFilter *f);
 gint64 gt_filter_abort_retval(const GtFilter *f);
 
 /* Renders a call for an event, as the manual's

@@ -48,8 +48,24 @@ gt_pending_free(GtPending *p)
 static GArray *
 process_list(gpointer data, GError **error)
 {
-  GtEngine *e = data;
-  return gt_linux_process_list(e->lx, error);
+  return gt_engine_stop_processes(data, error);
+}
+
+/* The caller's ancestors, read only when a filter for this call needs
+ * them, charged to the stop's budget. */
+static GArray *
+read_ancestors(GtEngine *e, const GtProbe *p, guint64 task_addr, GtRecord *rec)
+{
+  if (!gt_enforcer_needs_ancestors(e->enforcer, p->name))
+    return NULL;
+  g_autoptr(GError) aerr = NULL;
+  gt_engine_meter_begin(e);
+  GArray *ancestors = gt_linux_ancestors(e->lx, task_addr, &aerr);
+  if (gt_engine_meter_end(e))
+    rec->budget_spent |= GT_SPENT_ANCESTORS;
+  if (!ancestors)
+    g_debug("ancestors of %d: %s", rec->pid, aerr->message);
+  return ancestors;
 }
 
 /* Abort: return to the caller at once with the chosen value, as if the
@@ -92,22 +108,24 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   }
   st.task = &task;
 
+  gt_engine_meter_begin(e);
   void *cb_data = p->call_cb ? p->call_cb(&st, task.pid, task.tid, p->user_data) : NULL;
   gboolean show = p->record && e->record_cb && gt_select_match(e->select, &task);
   gboolean enforce = p->record && gt_enforcer_active(e->enforcer);
   g_autoptr(GtRecord) rec = show || enforce ? build_record(&st, &task) : NULL;
+  if (gt_engine_meter_end(e) && rec)
+    rec->budget_spent |= GT_SPENT_ARGS;
   g_autoptr(GArray) ancestors = NULL;
   if (enforce) {
-    g_autoptr(GError) aerr = NULL;
-    ancestors = gt_linux_ancestors(e->lx, task_addr, &aerr);
-    if (!ancestors)
-      g_debug("ancestors of %d: %s", task.pid, aerr->message);
+    ancestors = read_ancestors(e, p, task_addr, rec);
     gint64 value = 0;
     if (gt_enforcer_at_call(e->enforcer, rec, ancestors, process_list, e, &value) &&
         !st.hijack) {
       st.hijack = TRUE;
       st.hijack_value = value;
     }
+    if (e->procs_spent)
+      rec->budget_spent |= GT_SPENT_PROCESSES;
   }
   guint64 rsp = regs->r[GT_REG_RSP];
 
@@ -170,18 +188,22 @@ gt_engine_finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolea
     st.regs = *regs;
     st.retval = (gint64)regs->r[GT_REG_RAX];
   }
+  gt_engine_meter_begin(e);
   if (returned && pd->probe->ret_cb)
     pd->probe->ret_cb(&st, pd->task.pid, pd->task.tid, pd->cb_data);
-  if (!pd->rec)
-    return;
-  if (returned) {
+  if (returned && pd->rec) {
     pd->rec->has_result = TRUE;
     pd->rec->result = st.retval;
     pd->rec->ret_ts_ns = gt_now_ns();
     GtArgReader rd = gt_state_arg_reader(&st);
     gt_decode_return(pd->rec, &rd);
-    gt_enforcer_at_return(e->enforcer, pd->rec, pd->ancestors);
   }
+  if (gt_engine_meter_end(e) && pd->rec)
+    pd->rec->budget_spent |= GT_SPENT_OUT;
+  if (!pd->rec)
+    return;
+  if (returned)
+    gt_enforcer_at_return(e->enforcer, pd->rec, pd->ancestors);
   if (pd->show)
     emit(e, pd->rec);
 }

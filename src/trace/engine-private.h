@@ -45,7 +45,33 @@ struct GtEngine {
   /* pt_regs offsets of the 32-bit syscall arguments (bx, cx, dx, si, di, bp). */
   guint ia32_off[6];
   gboolean ia32_ok;
+  /* Below every user-pointer read (gt_engine_set_user_fallback). */
+  GtUserFallbackFn user_fallback;
+  gpointer user_fallback_data;
+  /* Reads one stop may make beyond the tracer's own (GT_STOP_BUDGET_*),
+   * what the current stop has left, and its process list (read at most
+   * once per stop; procs_spent: the budget ran out reading it). */
+  GtMemBudget budget;
+  GtMemBudget left;
+  GArray *stop_procs;
+  gboolean procs_spent;
 };
+
+/* Default read budget of one stop: enough for an execve with 256 arguments
+ * of 4 KiB each, bounded so that a hostile guest cannot hold the vCPUs
+ * for long (at most this many physical reads at the driver). */
+#define GT_STOP_BUDGET_READS 16384
+#define GT_STOP_BUDGET_BYTES (4u << 20)
+
+/* Begins a stop: a fresh budget, no process list yet. */
+void gt_engine_stop_begin(GtEngine *e);
+/* Brackets reads that serve output or filters (decoding, callbacks,
+ * ancestors, the process list): they are charged to the stop's budget.
+ * _end returns whether the budget ran out inside. */
+void gt_engine_meter_begin(GtEngine *e);
+gboolean gt_engine_meter_end(GtEngine *e);
+/* The process list for this stop, read once (metered); NULL on failure. */
+GArray *gt_engine_stop_processes(GtEngine *e, GError **error);
 
 void gt_pending_free(GtPending *p);
 gboolean gt_engine_set_reg(GtEngine *e, guint vcpu, gt_reg_name_t reg, guint64 v,

@@ -24,6 +24,9 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
     return NULL;
   GtEngine *e = g_new0(GtEngine, 1);
   e->vmi = vmi;
+  e->budget = (GtMemBudget){ GT_STOP_BUDGET_READS, GT_STOP_BUDGET_BYTES };
+  e->left = e->budget;
+  gt_engine_set_user_fallback(e, gt_engine_unfaulted_fallback, NULL);
   e->lx = g_steal_pointer(&lx);
   g_autoptr(GError) merr = NULL;
   e->meta = gt_linux_syscall_metadata(e->lx, &merr);
@@ -59,6 +62,8 @@ gt_engine_free(GtEngine *e)
   g_array_free(e->inserted, TRUE);
   g_hash_table_destroy(e->meta);
   gt_select_free(e->select);
+  if (e->stop_procs)
+    g_array_unref(e->stop_procs);
   if (e->record_destroy)
     e->record_destroy(e->record_data);
   gt_linux_free(e->lx);
@@ -221,6 +226,7 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
   GtDriver *d = e->vmi->driver;
   e->stops++;
   gt_mem_invalidate(e->vmi->mem);
+  gt_engine_stop_begin(e);
   GtRegs regs;
   if (!d->ops->get_regs(d, stop->vcpu, &regs, error))
     return FALSE;

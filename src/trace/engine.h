@@ -47,6 +47,19 @@ typedef struct GtConfig GtConfig;
  * engine owns config; on failure nothing changed and the caller keeps it. */
 gboolean gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error);
 
+/* A reader for user memory the page tables cannot give (a page that is not
+ * present: swapped out, or file-backed and never faulted in). It is called
+ * below every user-pointer read, only for ranges the user checks allow
+ * (below the user-space limit, within one page), after the page tables
+ * failed; it returns how many leading bytes of [va, va+len) it read. */
+typedef gsize (*GtUserFallbackFn)(gpointer data, GtGuestState *st, const GtUserSpace *space,
+                                  guint64 va, void *buf, gsize len);
+void gt_engine_set_user_fallback(GtEngine *e, GtUserFallbackFn fn, gpointer data);
+/* The engine's default fallback (set by gt_engine_new): what a read fault
+ * would map (gt_linux_read_unfaulted), for the process's own task. */
+gsize gt_engine_unfaulted_fallback(gpointer data, GtGuestState *st, const GtUserSpace *space,
+                                   guint64 va, void *buf, gsize len);
+
 /* Places the breakpoints (guest stopped). On failure nothing is left. */
 gboolean gt_engine_start(GtEngine *e, GError **error);
 gboolean gt_engine_started(GtEngine *e);

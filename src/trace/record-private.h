@@ -42,6 +42,17 @@ typedef struct {
   JsonNode *out_json;
 } GtRecordArg;
 
+/* Parts of a record the read budget of a stop left unread. */
+typedef enum {
+  GT_SPENT_ARGS = 1 << 0,       /* some argument shows its address only */
+  GT_SPENT_OUT = 1 << 1,        /* some out-parameter is missing */
+  GT_SPENT_ANCESTORS = 1 << 2,  /* filters saw only part of the ancestry */
+  GT_SPENT_PROCESSES = 1 << 3,  /* no process list (pslist event) */
+} GtBudgetSpent;
+
+/* "args", "out", "ancestors", "processes" for each bit, in that order. */
+extern const char *const gt_budget_spent_names[4];
+
 struct _GtRecord {
   gint64 ts_ns;           /* host time at the call, ns since the epoch */
   gint64 ret_ts_ns;       /* host time at the return, 0 if none */
@@ -61,6 +72,8 @@ struct _GtRecord {
    * for JSON. NULL: the number. */
   char *ret_text;
   JsonNode *ret_decoded;
+  /* What the stop's read budget left out (GtBudgetSpent bits). */
+  guint budget_spent;
   guint nargs;
   GtRecordArg args[GT_MAX_ARGS];
 };

@@ -11,6 +11,8 @@ gt_now_ns(void)
   return (gint64)ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec;
 }
 
+const char *const gt_budget_spent_names[4] = { "args", "out", "ancestors", "processes" };
+
 GtRecord *
 gt_record_new(void)
 {

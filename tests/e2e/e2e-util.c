@@ -8,9 +8,15 @@
 GkGuest *
 e2e_boot(void)
 {
-  g_autoptr(GError) error = NULL;
   GkOptions opts = { 0 };
-  GkGuest *g = gk_guest_boot(&opts, &error);
+  return e2e_boot_with(&opts);
+}
+
+GkGuest *
+e2e_boot_with(const GkOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  GkGuest *g = gk_guest_boot(opts, &error);
   g_assert_no_error(error);
   g_autofree char *ver = gk_image_kernel_version();
   g_test_message("guest kernel %s", ver);

@@ -30,6 +30,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(E2eTool, e2e_tool_free)
  * complete so its reads and writes do not flood a trace. Fails the test on
  * error. */
 GkGuest *e2e_boot(void);
+/* The same with options (e.g. qmp_only). */
+GkGuest *e2e_boot_with(const GkOptions *opts);
 
 /* Path of a built program (from the environment meson sets). */
 const char *e2e_guestrace_path(void);

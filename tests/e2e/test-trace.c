@@ -16,7 +16,15 @@ static const char *traced =
 typedef enum {
   ATTACH_MAP,       /* --mem FILE -m System.map qemu:HOST:PORT */
   ATTACH_MEMORY,    /* --mem FILE qemu:HOST:PORT: symbols from guest memory */
+  ATTACH_QMP,       /* qmp:PATH alone, to a VM started with only -qmp */
 } AttachMode;
+
+static GkGuest *
+boot_for(AttachMode mode)
+{
+  GkOptions o = { .qmp_only = mode == ATTACH_QMP };
+  return e2e_boot_with(&o);
+}
 
 static E2eTool *
 start_guestrace_mode(GkGuest *g, AttachMode mode, const char *const *extra)
@@ -24,8 +32,10 @@ start_guestrace_mode(GkGuest *g, AttachMode mode, const char *const *extra)
   g_autofree char *sysmap = gk_image_sysmap_path();
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)e2e_guestrace_path());
-  g_ptr_array_add(argv, "--mem");
-  g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
+  if (mode != ATTACH_QMP) {
+    g_ptr_array_add(argv, "--mem");
+    g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
+  }
   if (mode == ATTACH_MAP) {
     g_ptr_array_add(argv, "-m");
     g_ptr_array_add(argv, sysmap);
@@ -187,7 +197,7 @@ compare(GPtrArray *wl, GPtrArray *tr)
 static void
 test_workloads(gconstpointer data)
 {
-  g_autoptr(GkGuest) g = e2e_boot();
+  g_autoptr(GkGuest) g = boot_for(GPOINTER_TO_INT(data));
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-e", traced, NULL };
   g_autoptr(E2eTool) t = start_guestrace_mode(g, GPOINTER_TO_INT(data), extra);
@@ -400,6 +410,7 @@ main(int argc, char **argv)
   g_test_add_data_func("/trace/workloads", GINT_TO_POINTER(ATTACH_MAP), test_workloads);
   g_test_add_data_func("/trace/workloads-no-map", GINT_TO_POINTER(ATTACH_MEMORY),
                        test_workloads);
+  g_test_add_data_func("/trace/workloads-qmp", GINT_TO_POINTER(ATTACH_QMP), test_workloads);
   g_test_add_func("/trace/pid-filter-and-interrupt", test_pid_filter_and_interrupt);
   g_test_add_func("/trace/strace-witness", test_strace_witness);
   g_test_add_func("/trace/errors", test_errors);

@@ -70,9 +70,11 @@ static GPtrArray *qemu_argv(GkGuest *g, const GkOptions *o)
   ARG("-smp"); ARG("%u", smp);
   ARG("-m"); ARG("%uM", mem);
   ARG("-nodefaults"); ARG("-no-user-config"); ARG("-display"); ARG("none");
-  ARG("-object");
-  ARG("memory-backend-file,id=ram,size=%uM,mem-path=%s,share=on", mem, g->mem_path);
-  ARG("-machine"); ARG("pc,memory-backend=ram");
+  if (!o->qmp_only) {
+    ARG("-object");
+    ARG("memory-backend-file,id=ram,size=%uM,mem-path=%s,share=on", mem, g->mem_path);
+    ARG("-machine"); ARG("pc,memory-backend=ram");
+  }
   ARG("-kernel"); ARG("%s/vmlinuz", img);
   ARG("-initrd"); ARG("%s/initramfs.cpio.gz", img);
   ARG("-append");
@@ -83,7 +85,9 @@ static GPtrArray *qemu_argv(GkGuest *g, const GkOptions *o)
   ARG("-serial"); ARG("file:%s/kallsyms.serial", g->dir);
   ARG("-chardev"); ARG("socket,id=ctl,path=%s/ctl.sock,server=on,wait=off", g->dir);
   ARG("-serial"); ARG("chardev:ctl");
-  ARG("-gdb"); ARG("tcp:127.0.0.1:%u", g->port);
+  if (!o->qmp_only) {
+    ARG("-gdb"); ARG("tcp:127.0.0.1:%u", g->port);
+  }
   ARG("-qmp"); ARG("unix:%s/qmp.sock,server=on,wait=off", g->dir);
   ARG("-no-reboot");
   ARG("-pidfile"); ARG("%s/qemu.pid", g->dir);
@@ -176,6 +180,7 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
   g->boot_s = g->kallsyms_s = -1;
   int n = g_atomic_int_add(&guest_counter, 1);
   g->dir = g_strdup_printf("%s/gk-%d-%d", g_get_tmp_dir(), (int)getpid(), n);
+  g->qmp_path = g_strdup_printf("%s/qmp.sock", g->dir);
   g->mem_path = g_strdup_printf("/dev/shm/gk-%d-%d-ram", (int)getpid(), n);
   gk_remove_dir(g->dir);   /* a leftover of an earlier process with our pid */
   unlink(g->mem_path);
@@ -217,7 +222,11 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
                 err->message, log, con);
     return NULL;
   }
-  g->spec = g_strdup_printf("qemu:127.0.0.1:%u", g->port);
+  g->qmp_only = o->qmp_only;
+  if (o->qmp_only)
+    g->spec = g_strdup_printf("qmp:%s/qmp.sock", g->dir);
+  else
+    g->spec = g_strdup_printf("qemu:127.0.0.1:%u", g->port);
   if (!o->no_wait_kallsyms) {
     g_autofree char *ks = gk_guest_kallsyms_path(g, error);
     if (!ks)
@@ -228,7 +237,8 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
 
 const char *gk_guest_spec(GkGuest *g) { return g->spec; }
 guint gk_guest_gdb_port(GkGuest *g) { return g->port; }
-const char *gk_guest_mem_path(GkGuest *g) { return g->mem_path; }
+const char *gk_guest_mem_path(GkGuest *g) { return g->qmp_only ? NULL : g->mem_path; }
+const char *gk_guest_qmp_path(GkGuest *g) { return g->qmp_path; }
 const char *gk_guest_dir(GkGuest *g) { return g->dir; }
 pid_t gk_guest_qemu_pid(GkGuest *g) { return g->qemu_pid; }
 double gk_guest_boot_seconds(GkGuest *g) { return g->boot_s; }
@@ -262,5 +272,6 @@ void gk_guest_free(GkGuest *g)
   g_free(g->dir);
   g_free(g->mem_path);
   g_free(g->spec);
+  g_free(g->qmp_path);
   g_free(g);
 }

@@ -10,6 +10,8 @@ struct GkGuest {
   char *dir;                /* per-guest dir */
   char *mem_path;           /* /dev/shm RAM file */
   char *spec;
+  char *qmp_path;           /* DIR/qmp.sock */
+  gboolean qmp_only;
   guint port;
   int slot;                 /* reaper slot, -1 if none */
   int ctl_fd;               /* control socket, -1 until gk_guest_run */

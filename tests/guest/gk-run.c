@@ -20,7 +20,7 @@
 
 #define READY_LINE "guestrace: tracing"
 
-static gboolean opt_nokaslr, opt_keep;
+static gboolean opt_nokaslr, opt_keep, opt_qmp_only;
 static int opt_smp, opt_mem, opt_timeout = 300;
 static double opt_ready_delay = -1;
 static char *opt_workload, *opt_cmdline;
@@ -35,6 +35,8 @@ static const GOptionEntry entries[] = {
   { "ready-delay", 0, 0, G_OPTION_ARG_DOUBLE, &opt_ready_delay,
     "Send the workload after S seconds even without \"" READY_LINE "\"", "S" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Boot, print the variables, wait for Ctrl-C", NULL },
+  { "qmp-only", 0, 0, G_OPTION_ARG_NONE, &opt_qmp_only,
+    "Start QEMU with only -qmp (no -gdb, no RAM file): {guest} is qmp:PATH, {mem} empty", NULL },
   { NULL },
 };
 
@@ -117,7 +119,8 @@ static gboolean wait_child(pid_t pid, int timeout_ms, int *status)
 static int run_command(char **cmd, const char *ks)
 {
   g_autofree char *sysmap = gk_image_sysmap_path();
-  const char *map[] = { "{guest}", gk_guest_spec(guest), "{mem}", gk_guest_mem_path(guest),
+  const char *mem = gk_guest_mem_path(guest);
+  const char *map[] = { "{guest}", gk_guest_spec(guest), "{mem}", mem ? mem : "",
                         "{sysmap}", sysmap, "{kallsyms}", ks, NULL };
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; cmd[i]; i++)
@@ -221,7 +224,7 @@ int main(int argc, char **argv)
 
   GkOptions o = { .nokaslr = opt_nokaslr, .smp = (guint)MAX(opt_smp, 0),
                   .mem_mb = (guint)MAX(opt_mem, 0), .extra_cmdline = opt_cmdline,
-                  .hold = cmd != NULL };
+                  .hold = cmd != NULL, .qmp_only = opt_qmp_only };
   guest = gk_guest_boot(&o, &err);
   if (!guest) {
     fprintf(stderr, "gk-run: %s\n", err->message);
@@ -239,7 +242,8 @@ int main(int argc, char **argv)
     }
     g_autofree char *sysmap = gk_image_sysmap_path();
     g_setenv("GT_GUEST", gk_guest_spec(guest), TRUE);
-    g_setenv("GT_GUEST_MEM", gk_guest_mem_path(guest), TRUE);
+    if (gk_guest_mem_path(guest))
+      g_setenv("GT_GUEST_MEM", gk_guest_mem_path(guest), TRUE);
     g_setenv("GT_GUEST_SYSMAP", sysmap, TRUE);
     g_setenv("GT_GUEST_KALLSYMS", ks, TRUE);
   }

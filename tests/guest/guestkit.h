@@ -24,6 +24,10 @@ typedef struct {
    * tracer attached later neither stops the VM mid-dump nor sees the
    * dump's reads and writes). */
   gboolean no_wait_kallsyms;
+  /* QEMU as people start it: no -gdb, no shared RAM file, only
+   * -qmp unix:DIR/qmp.sock. The spec is then "qmp:DIR/qmp.sock" and
+   * gk_guest_mem_path() is NULL. */
+  gboolean qmp_only;
 } GkOptions;
 
 /* The image (built by meson into build/tests/guest). Env GT_GUEST_KERNEL
@@ -39,7 +43,8 @@ char *gk_image_kernel_version(void);       /* "6.1.0-56-cloud-amd64 6.1.192-2" *
 /* Boots and returns when the guest printed GK-READY (timeout 90 s) and,
  * unless opts->no_wait_kallsyms, its kallsyms dump is complete. */
 GkGuest *gk_guest_boot(const GkOptions *opts, GError **error);
-const char *gk_guest_spec(GkGuest *g);     /* "qemu:127.0.0.1:PORT" (gdb stub) */
+const char *gk_guest_spec(GkGuest *g);     /* "qemu:127.0.0.1:PORT" (gdb stub), or qmp:PATH */
+const char *gk_guest_qmp_path(GkGuest *g); /* DIR/qmp.sock */
 guint gk_guest_gdb_port(GkGuest *g);
 const char *gk_guest_mem_path(GkGuest *g); /* /dev/shm/gk-<pid>-<n>-ram */
 const char *gk_guest_dir(GkGuest *g);      /* console.log, kallsyms.txt, qmp.sock, qemu.log ... */

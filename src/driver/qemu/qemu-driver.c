@@ -103,8 +103,22 @@ qemu_close(GtDriver *d)
       }
     }
   }
+  g_clear_pointer(&q->conn, gt_rsp_conn_free);
+  if (q->detach_hook)
+    q->detach_hook(q->detach_data);
   qemu_free(q);
 }
+
+void
+gt_qemu_driver_set_detach_hook(GtDriver *d, GDestroyNotify hook, gpointer data)
+{
+  QemuDriver *q = (QemuDriver *)d;
+  q->detach_hook = hook;
+  q->detach_data = data;
+}
+
+pid_t gt_qemu_driver_qemu_pid(GtDriver *d) { return ((QemuDriver *)d)->qemu_pid; }
+void gt_qemu_driver_set_qemu_pid(GtDriver *d, pid_t pid) { ((QemuDriver *)d)->qemu_pid = pid; }
 
 static const GtDriverOps qemu_ops = {
   .name = "qemu",

@@ -36,6 +36,9 @@ typedef struct {
   gboolean has_pending;   /* a stop seen by pause(), reported by wait() */
   GtStop pending;
   GHashTable *bps;        /* guint64* -> itself */
+  GDestroyNotify detach_hook;   /* see gt_qemu_driver_set_detach_hook */
+  gpointer detach_data;
+  pid_t qemu_pid;
 } QemuDriver;
 
 /* qemu-driver.c */

@@ -106,9 +106,12 @@ test_sockaddr(void)
  * at 0x3000. Everything else is unreadable. */
 static const char *fake_strings[] = { "/etc/passwd", "ls", "-l", NULL };
 
+static guint string_reads;
+
 static char *
 fake_read_string(void *ctx, guint64 va, gsize max, gboolean *truncated)
 {
+  string_reads++;
   if (va >= 0x1000 && va < 0x1000 + G_N_ELEMENTS(fake_strings) - 1)
     return g_strndup(fake_strings[va - 0x1000], max);
   return NULL;
@@ -191,6 +194,23 @@ test_call_execve_write(void)
   g_assert_cmpstr(rec->args[1].text, ==, "[\"ls\", \"-l\"]");
   g_assert_cmpuint(g_strv_length(rec->args[1].strv), ==, 2);
   g_assert_cmpstr(rec->args[2].text, ==, "NULL");
+  /* envp: only its count is shown, so no string of it is read: as many
+   * string reads as with no envp at all. */
+  string_reads = 0;
+  g_autoptr(GtRecord) noenv = gt_record_new();
+  noenv->name = g_strdup("execve");
+  noenv->nr = rec->nr;
+  gt_decode_call(noenv, m, raw, 6, &rd);
+  guint without = string_reads;
+  g_autoptr(GtRecord) env = gt_record_new();
+  env->name = g_strdup("execve");
+  env->nr = rec->nr;
+  guint64 eraw[6] = { 0x1000, 0x2000, 0x2000 };
+  string_reads = 0;
+  gt_decode_call(env, m, eraw, 6, &rd);
+  g_assert_cmpstr(env->args[2].text, ==, "0x2000 /* 2 vars */");
+  g_assert_null(env->args[2].strv);
+  g_assert_cmpuint(string_reads, ==, without);
   gt_syscall_meta_free(m);
 
   const char *wtypes[] = { "unsigned int", "const char *", "size_t" };

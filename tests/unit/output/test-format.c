@@ -123,7 +123,20 @@ test_hostile(void)
   g_autoptr(GBytes) comm = exact_member(o, "comm");
   g_assert_cmpmem(g_bytes_get_data(comm, NULL), g_bytes_get_size(comm), r->comm, strlen(r->comm));
   g_autoptr(GBytes) buf = exact_member(json_object_get_object_member(o, "args"), "filename");
+  g_assert_false(json_object_has_member(o, "budget_spent"));
   g_assert_cmpmem(g_bytes_get_data(buf, NULL), g_bytes_get_size(buf), "x\0y\xfe", 4);
+}
+
+/* A record the read budget cut says what is missing, in both forms. */
+static void
+test_budget_spent(void)
+{
+  g_autoptr(GtRecord) r = sample();
+  r->budget_spent = GT_SPENT_ARGS | GT_SPENT_ANCESTORS;
+  g_autofree char *t = gt_record_format_text(r);
+  g_assert_true(g_str_has_suffix(t, " = ? <read budget spent: args ancestors>"));
+  g_autofree char *j = gt_record_format_json(r);
+  g_assert_nonnull(strstr(j, ",\"budget_spent\":[\"args\",\"ancestors\"]"));
 }
 
 int
@@ -133,5 +146,6 @@ main(int argc, char **argv)
   g_test_add_func("/output/text", test_text);
   g_test_add_func("/output/json", test_json);
   g_test_add_func("/output/hostile", test_hostile);
+  g_test_add_func("/output/budget-spent", test_budget_spent);
   return g_test_run();
 }

@@ -2,6 +2,7 @@
  * argument regexes and decodings, result regexes, aborts), the manual's
  * examples on today's names, and rendering calls for events. */
 #include "policy-test.h"
+#include "policy/enforce.h"
 
 static void
 test_first_match_wins(void)
@@ -456,6 +457,27 @@ test_render(void)
   g_assert_cmpstr(s3, ==, "getpid(retval:errno=EACCES) = -13 EACCES");
 }
 
+/* Ancestors are read only for calls a filter matching on them names. */
+static void
+test_needs_ancestors(void)
+{
+  g_autoptr(GtConfig) c = parse_ok("Filter function=openat,name=^sshd\n"
+                                   "Filter function=execve,ppid=^1\n"
+                                   "Filter function=read,name=cat,ppid=7\n");
+  GtEnforcer *e = gt_enforcer_new();
+  gt_enforcer_set_config(e, g_steal_pointer(&c));
+  g_assert_true(gt_enforcer_needs_ancestors(e, "openat"));
+  g_assert_true(gt_enforcer_needs_ancestors(e, "execve"));
+  g_assert_false(gt_enforcer_needs_ancestors(e, "read"));
+  g_assert_false(gt_enforcer_needs_ancestors(e, "write"));
+  g_autoptr(GtConfig) any = parse_ok("Filter name=^init\n");
+  gt_enforcer_set_config(e, g_steal_pointer(&any));
+  g_assert_true(gt_enforcer_needs_ancestors(e, "write"));
+  gt_enforcer_set_config(e, NULL);
+  g_assert_false(gt_enforcer_needs_ancestors(e, "write"));
+  gt_enforcer_free(e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -477,5 +499,6 @@ main(int argc, char **argv)
   g_test_add_func("/policy/filter/regex-commas", test_regex_commas);
   g_test_add_func("/policy/filter/hostile", test_hostile_subjects);
   g_test_add_func("/policy/filter/render", test_render);
+  g_test_add_func("/policy/filter/needs-ancestors", test_needs_ancestors);
   return g_test_run();
 }

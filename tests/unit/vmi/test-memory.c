@@ -256,6 +256,113 @@ test_cache(Fixture *f, gconstpointer data)
   g_assert_false(gt_mem_translate(f->mem, f->root, base, &pa, NULL));
 }
 
+/* A user pointer is read only through pages whose every level has U/S. */
+static void
+test_user_bit_each_level(void)
+{
+  for (int la57 = 0; la57 <= 1; la57++) {
+    for (guint level = 1; level <= (la57 ? 5u : 4u); level++) {
+      g_autoptr(FakePhys) fp = fake_phys_new(1 * MiB);
+      guint64 root = fake_phys_page(fp);
+      g_autoptr(GtMem) mem = gt_mem_new(fake_phys_read, fake_phys_write, fp);
+      gt_mem_set_la57(mem, la57);
+      fake_map(fp, root, la57, VA, 0x80000, 4096, FP_RW | FP_US);
+      fake_phys_put(fp, 0x80000, "secret", 7);
+      char buf[7];
+      g_assert_cmpuint(gt_mem_read_user(mem, root, VA, buf, 7, NULL), ==, 7);
+      guint64 e = fake_entry_pa(fp, root, la57, VA, level);
+      fake_phys_set_u64(fp, e, fake_phys_get_u64(fp, e) & ~FP_US);
+      gt_mem_invalidate(mem);
+      g_autoptr(GError) error = NULL;
+      g_assert_cmpuint(gt_mem_read_user(mem, root, VA, buf, 7, &error), ==, 0);
+      g_assert_error(error, GT_ERROR, GT_ERROR_MEMORY);
+      g_assert_null(gt_mem_read_user_string(mem, root, VA, 100, NULL, NULL));
+      /* The tracer's own (kernel) reads still see it. */
+      g_assert_true(gt_mem_read(mem, root, VA, buf, 7, NULL));
+      g_assert_cmpstr(buf, ==, "secret");
+    }
+  }
+}
+
+/* Nothing at or above the user-space limit, whatever the tables say. */
+static void
+test_user_limit(void)
+{
+  static const struct { gboolean la57; guint64 limit; } cases[] = {
+    { FALSE, 0x00007ffffffff000ULL }, { TRUE, 0x00fffffffffff000ULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    gboolean la57 = cases[i].la57;
+    guint64 limit = cases[i].limit;
+    g_autoptr(FakePhys) fp = fake_phys_new(1 * MiB);
+    guint64 root = fake_phys_page(fp);
+    g_autoptr(GtMem) mem = gt_mem_new(fake_phys_read, fake_phys_write, fp);
+    gt_mem_set_la57(mem, la57);
+    g_assert_cmphex(gt_mem_user_limit(mem), ==, limit);
+    /* A hostile table maps the limit page and a kernel page as user. */
+    guint64 kva = la57 ? 0xff11000000000000ULL : 0xffffffff81000000ULL;
+    fake_map(fp, root, la57, limit - 4096, 0x80000, 4096, FP_RW | FP_US);
+    fake_map(fp, root, la57, limit, 0x81000, 4096, FP_RW | FP_US);
+    fake_map(fp, root, la57, kva, 0x82000, 4096, FP_RW | FP_US);
+    fake_phys_put(fp, 0x82000, "Linux version", 14);
+    guint8 buf[16];
+    g_assert_cmpuint(gt_mem_read_user(mem, root, limit - 8, buf, 8, NULL), ==, 8);
+    g_assert_cmpuint(gt_mem_read_user(mem, root, limit - 8, buf, 16, NULL), ==, 8);
+    g_assert_cmpuint(gt_mem_read_user(mem, root, limit, buf, 1, NULL), ==, 0);
+    g_assert_cmpuint(gt_mem_read_user(mem, root, kva, buf, 14, NULL), ==, 0);
+    g_assert_null(gt_mem_read_user_string(mem, root, kva, 100, NULL, NULL));
+    g_assert_cmpuint(gt_mem_read_user(mem, root, G_MAXUINT64 - 3, buf, 16, NULL), ==, 0);
+    /* A string running into the limit stops there, marked truncated. */
+    fake_phys_put(fp, 0x80000 + 4096 - 3, "abc", 3);
+    gboolean trunc = FALSE;
+    g_autofree char *s = gt_mem_read_user_string(mem, root, limit - 3, 100, &trunc, NULL);
+    g_assert_cmpstr(s, ==, "abc");
+    g_assert_true(trunc);
+    /* The kernel reader still reaches kernel memory. */
+    g_assert_true(gt_mem_read(mem, root, kva, buf, 14, NULL));
+  }
+}
+
+/* A string that runs from a user page into a kernel-only page. */
+static void
+test_user_string_into_kernel_page(Fixture *f, gconstpointer data)
+{
+  fake_map(f->fp, f->root, FALSE, VA + 0x3000, 0x42000, 4096, FP_RW);
+  for (guint64 i = 0; i < 2 * 4096; i++)
+    fake_phys_put(f->fp, (i < 4096 ? 0x41000 : 0x42000 - 4096) + i, "x", 1);
+  gboolean trunc = FALSE;
+  g_autofree char *s = gt_mem_read_user_string(f->mem, f->root, VA + 0x2ff0, 8192, &trunc, NULL);
+  g_assert_cmpuint(strlen(s), ==, 16);
+  g_assert_true(trunc);
+  g_autofree char *k = gt_mem_read_string(f->mem, f->root, VA + 0x2ff0, 8192, &trunc, NULL);
+  g_assert_cmpuint(strlen(k), ==, 16 + 4096);
+}
+
+/* A metered section stops reading when its budget is spent, and says so. */
+static void
+test_meter(Fixture *f, gconstpointer data)
+{
+  guint8 buf[3 * 4096];
+  GtMemBudget b = { .reads = 1000, .bytes = 4096 + 100 };
+  gt_mem_meter_begin(f->mem, &b);
+  gsize got = gt_mem_read_user(f->mem, f->root, VA, buf, sizeof buf, NULL);
+  g_assert_true(gt_mem_meter_end(f->mem, &b));
+  g_assert_cmpuint(got, <, sizeof buf);
+  g_assert_cmpuint(b.bytes, <=, 100);
+  /* Outside a metered section reads are free. */
+  g_assert_true(gt_mem_read(f->mem, f->root, VA, buf, sizeof buf, NULL));
+  b = (GtMemBudget){ .reads = 3, .bytes = 1 << 20 };
+  gt_mem_invalidate(f->mem);
+  gt_mem_meter_begin(f->mem, &b);
+  g_assert_cmpuint(gt_mem_read_user(f->mem, f->root, VA, buf, 16, NULL), ==, 0);
+  g_assert_true(gt_mem_meter_end(f->mem, &b));
+  g_assert_cmpuint(b.reads, ==, 0);
+  b = (GtMemBudget){ .reads = 100, .bytes = 1 << 20 };
+  gt_mem_meter_begin(f->mem, &b);
+  g_assert_cmpuint(gt_mem_read_user(f->mem, f->root, VA, buf, 16, NULL), ==, 16);
+  g_assert_false(gt_mem_meter_end(f->mem, &b));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,5 +375,9 @@ main(int argc, char **argv)
   ADD("/vmi/memory/write", test_write);
   ADD("/vmi/memory/phys", test_phys);
   ADD("/vmi/memory/cache", test_cache);
+  ADD("/vmi/memory/user-string-into-kernel-page", test_user_string_into_kernel_page);
+  ADD("/vmi/memory/meter", test_meter);
+  g_test_add_func("/vmi/memory/user-bit-each-level", test_user_bit_each_level);
+  g_test_add_func("/vmi/memory/user-limit", test_user_limit);
   return g_test_run();
 }

@@ -1,0 +1,496 @@
+/* The decoder families on crafted registers and caller memory, with the
+ * struct layouts of the real guest kernels' BTF (data/, *.btf: the types the
+ * decoders read, extracted from Debian 12's 6.1 and Debian 13's 6.12 by
+ * btf-subset.c). Every expected line is strace 6.1's output for the same
+ * call (tests/guest/workloads/gtw-parity.c run under strace). */
+#include "decode/decode.h"
+#include "os/linux/offsets.h"
+
+#include <string.h>
+
+/* ---- a fake caller memory: regions of bytes ---------------------------- */
+
+typedef struct {
+  guint64 va;
+  GByteArray *bytes;
+} Region;
+
+static GArray *regions;   /* Region */
+
+static void
+mem_reset(void)
+{
+  if (regions)
+    for (guint i = 0; i < regions->len; i++)
+      g_byte_array_unref(g_array_index(regions, Region, i).bytes);
+  g_clear_pointer(&regions, g_array_unref);
+  regions = g_array_new(FALSE, FALSE, sizeof(Region));
+}
+
+static void
+mem_put(guint64 va, const void *data, gsize len)
+{
+  Region r = { va, g_byte_array_new() };
+  g_byte_array_append(r.bytes, data, (guint)len);
+  g_array_append_val(regions, r);
+}
+
+static gsize
+fake_read_bytes(void *ctx, guint64 va, void *buf, gsize len)
+{
+  for (guint i = 0; i < regions->len; i++) {
+    Region *r = &g_array_index(regions, Region, i);
+    if (va >= r->va && va < r->va + r->bytes->len) {
+      gsize n = MIN(len, r->va + r->bytes->len - va);
+      memcpy(buf, r->bytes->data + (va - r->va), n);
+      return n;
+    }
+  }
+  return 0;
+}
+
+static char *
+fake_read_string(void *ctx, guint64 va, gsize max, gboolean *truncated)
+{
+  g_autofree char *buf = g_malloc0(max + 1);
+  gsize n = fake_read_bytes(ctx, va, buf, max);
+  if (!n)
+    return NULL;
+  gsize len = strnlen(buf, n);
+  *truncated = len == max;
+  return g_strndup(buf, len);
+}
+
+/* ---- the guest kernel's layouts --------------------------------------- */
+
+static GtKernelBtf *btf;
+
+static void
+load_btf(const char *name)
+{
+  g_autofree char *path = g_build_filename(GT_TEST_SRCDIR, "tests", "unit", "decode", "data",
+                                           name, NULL);
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  g_assert_true(g_file_get_contents(path, &data, &size, NULL));
+  g_autoptr(GError) error = NULL;
+  g_clear_pointer(&btf, gt_kbtf_free);
+  btf = gt_kbtf_load_raw(data, size, &error);
+  g_assert_no_error(error);
+}
+
+/* Writes `len` bytes of v at the BTF offset of type.member inside buf. */
+static void
+put_field(guint8 *buf, const char *type, const char *member, guint64 v)
+{
+  guint off = 0, size = 0;
+  g_assert_true(gt_kbtf_member_offset(btf, type, member, &off, &size, NULL));
+  g_assert_cmpuint(size, <=, 8);
+  memcpy(buf + off, &v, size);
+}
+
+static guint
+type_size(const char *type)
+{
+  guint size = 0;
+  g_assert_true(gt_kbtf_struct_size(btf, type, &size, NULL));
+  return size;
+}
+
+/* ---- one call --------------------------------------------------------- */
+
+static int
+nr_of(const char *name)
+{
+  for (int nr = 0; nr < 512; nr++)
+    if (!g_strcmp0(gt_decode_syscall_name(nr), name))
+      return nr;
+  g_assert_not_reached();
+}
+
+static GtDecodeOptions options;
+
+/* Decodes name(raw...) = result (has_result FALSE: "= ?") and checks the
+ * text line without its "[pid ...] " prefix. */
+static void
+check_call(const char *name, guint nargs, const guint64 raw[6], gboolean has_result,
+           gint64 result, const char *want)
+{
+  GtSyscallMeta m = { .name = (char *)name, .nr = nr_of(name), .nargs = nargs };
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup(name);
+  rec->nr = m.nr;
+  rec->pid = rec->tid = 7;
+  g_strlcpy(rec->comm, "t", sizeof rec->comm);
+  gt_decode_call(rec, &m, raw, nargs, &rd);
+  rec->has_result = has_result;
+  rec->result = result;
+  if (has_result)
+    gt_decode_return(rec, &rd);
+  g_autofree char *line = gt_record_format_text(rec);
+  g_assert_true(g_str_has_prefix(line, "[pid 7 t] "));
+  g_assert_cmpstr(line + strlen("[pid 7 t] "), ==, want);
+}
+
+#define CALL(name, n, res, want, ...)                                                      \
+  do {                                                                                     \
+    const guint64 raw_[6] = { __VA_ARGS__ };                                               \
+    check_call(name, n, raw_, TRUE, res, want);                                            \
+  } while (0)
+
+#define AT_FDCWD_RAW ((guint64)(gint64)-100)
+#define PATH_A 0x10000
+#define PATH_B 0x10100
+#define BUF 0x20000
+#define STRUCT1 0x30000
+#define STRUCT2 0x31000
+
+static void
+setup_paths(void)
+{
+  mem_reset();
+  mem_put(PATH_A, "/tmp/pdir/a", 12);
+  mem_put(PATH_B, "/tmp/pdir/b", 12);
+}
+
+static void
+test_files(void)
+{
+  setup_paths();
+  CALL("openat", 4, 3, "openat(AT_FDCWD, \"/tmp/pdir/a\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) = 3",
+       AT_FDCWD_RAW, PATH_A, 01 | 0100 | 01000 | 02000000, 0640);
+  CALL("open", 3, 3, "open(\"/tmp/pdir/a\", O_RDONLY) = 3", PATH_A, 0, 0);
+  mem_put(BUF, "helxy, parity\n0123456789abcdefghijklmnopqrstuvwxyz", 50);
+  CALL("read", 3, 8, "read(3, \"helxy, p\", 8) = 8", 3, BUF, 8);
+  CALL("read", 3, 50, "read(3, \"helxy, parity\\n0123456789abcdefgh\"..., 256) = 50", 3, BUF, 256);
+  CALL("read", 3, -14, "read(3, 0x20000, 8) = -1 EFAULT (Bad address)", 3, BUF, 8);
+  CALL("lseek", 3, 58, "lseek(3, -2, SEEK_END) = 58", 3, (guint64)-2, 2);
+  CALL("fcntl", 3, 0x8000, "fcntl(3, F_GETFL) = 0x8000 (flags O_RDONLY|O_LARGEFILE)", 3, 3, 0);
+  CALL("fcntl", 3, 1, "fcntl(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)", 3, 1, 0);
+  CALL("fcntl", 3, 0, "fcntl(3, F_SETFD, FD_CLOEXEC) = 0", 3, 2, 1);
+  CALL("fcntl", 3, 11, "fcntl(3, F_DUPFD_CLOEXEC, 10) = 11", 3, 1030, 10);
+  CALL("ioctl", 3, -25, "ioctl(3, TCGETS, 0x20000) = -1 ENOTTY (Inappropriate ioctl for device)",
+       3, 0x5401, BUF);
+  CALL("faccessat2", 4, -13,
+       "faccessat2(AT_FDCWD, \"/tmp/pdir/a\", X_OK, AT_EACCESS) = -1 EACCES (Permission denied)",
+       AT_FDCWD_RAW, PATH_A, 1, 0x200);
+  CALL("unlinkat", 3, 0, "unlinkat(AT_FDCWD, \"/tmp/pdir/b\", AT_REMOVEDIR) = 0",
+       AT_FDCWD_RAW, PATH_B, 0x200);
+  CALL("access", 2, 0, "access(\"/tmp/pdir/a\", R_OK|W_OK) = 0", PATH_A, 6);
+  CALL("renameat2", 5, -17,
+       "renameat2(AT_FDCWD, \"/tmp/pdir/b\", AT_FDCWD, \"/tmp/pdir/a\", RENAME_NOREPLACE) = -1 EEXIST (File exists)",
+       AT_FDCWD_RAW, PATH_B, AT_FDCWD_RAW, PATH_A, 1);
+  CALL("umask", 1, 022, "umask(022) = 022", 022);
+  CALL("chmod", 2, 0, "chmod(\"/tmp/pdir/a\", 0600) = 0", PATH_A, 0600);
+  mem_put(BUF + 0x100, "/tmp\0garbage", 12);
+  CALL("getcwd", 2, 5, "getcwd(\"/tmp\", 256) = 5", BUF + 0x100, 256);
+  CALL("readlinkat", 4, 11, "readlinkat(AT_FDCWD, \"/tmp/pdir/b\", \"/tmp/pdir/a\", 256) = 11",
+       AT_FDCWD_RAW, PATH_B, PATH_A, 256);
+  guint8 st[512] = { 0 };
+  put_field(st, "stat", "st_mode", 0100640);
+  put_field(st, "stat", "st_size", 60);
+  mem_put(STRUCT1, st, type_size("stat"));
+  CALL("fstat", 2, 0, "fstat(3, {st_mode=S_IFREG|0640, st_size=60, ...}) = 0", 3, STRUCT1);
+  CALL("newfstatat", 4, 0,
+       "newfstatat(3, \"\", {st_mode=S_IFREG|0640, st_size=60, ...}, AT_EMPTY_PATH) = 0",
+       3, PATH_A + 11, STRUCT1, 0x1000);
+  mem_put(PATH_A + 0x1000, "/nonexistent", 13);
+  CALL("stat", 2, -2, "stat(\"/nonexistent\", 0x30000) = -1 ENOENT (No such file or directory)",
+       PATH_A + 0x1000, STRUCT1);
+  /* An unreadable path prints as its address, never as guessed bytes. */
+  CALL("unlink", 1, -14, "unlink(0x50000) = -1 EFAULT (Bad address)", 0x50000);
+  guint8 rnd[4] = { 0xf1, 0x79, 0xa1, 0xc7 };
+  mem_put(BUF + 0x200, rnd, 4);
+  CALL("getrandom", 3, 4, "getrandom(\"\\xf1\\x79\\xa1\\xc7\", 4, GRND_NONBLOCK) = 4",
+       BUF + 0x200, 4, 1);
+}
+
+/* JSON: the raw values in args, their meaning in decoded, structs
+ * written back in out, the kernel's own name beside the user-space one. */
+static void
+test_json(void)
+{
+  setup_paths();
+  GtSyscallMeta m = { .name = "openat", .nr = nr_of("openat"), .nargs = 4 };
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("openat");
+  rec->nr = m.nr;
+  const guint64 raw[6] = { AT_FDCWD_RAW, PATH_A, 01 | 0100 | 02000000, 0640 };
+  gt_decode_call(rec, &m, raw, 4, &rd);
+  rec->has_result = TRUE;
+  rec->result = 3;
+  gt_decode_return(rec, &rd);
+  g_autofree char *j = gt_record_format_json(rec);
+  g_assert_nonnull(strstr(j, "\"args\":{\"arg0\":-100,\"arg1\":\"/tmp/pdir/a\",\"arg2\":524353,"));
+  g_assert_nonnull(strstr(j, "\"decoded\":{\"arg0\":\"AT_FDCWD\","
+                             "\"arg2\":[\"O_WRONLY\",\"O_CREAT\",\"O_CLOEXEC\"]}"));
+
+  guint8 st[512] = { 0 };
+  put_field(st, "stat", "st_mode", 0100640);
+  put_field(st, "stat", "st_size", 60);
+  mem_put(STRUCT1, st, type_size("stat"));
+  GtSyscallMeta fm = { .name = "newfstat", .nr = nr_of("fstat"), .nargs = 2 };
+  g_autoptr(GtRecord) f = gt_record_new();
+  f->name = g_strdup("newfstat");
+  f->nr = fm.nr;
+  const guint64 fraw[6] = { 3, STRUCT1 };
+  gt_decode_call(f, &fm, fraw, 2, &rd);
+  f->has_result = TRUE;
+  gt_decode_return(f, &rd);
+  g_autofree char *fj = gt_record_format_json(f);
+  g_assert_nonnull(strstr(fj, "\"syscall\":\"fstat\",\"kernel_function\":\"newfstat\""));
+  g_assert_nonnull(strstr(fj, "\"out\":{\"arg1\":{\"st_mode_type\":\"S_IFREG\","
+                              "\"st_mode\":33184,\"st_size\":60,"));
+}
+
+static void
+test_descriptors(void)
+{
+  mem_reset();
+  gint32 fds[2] = { 3, 4 };
+  mem_put(BUF, fds, sizeof fds);
+  mem_put(PATH_A, "parity", 7);
+  CALL("pipe2", 2, 0, "pipe2([3, 4], O_CLOEXEC) = 0", BUF, 02000000);
+  CALL("pipe2", 2, -24, "pipe2(0x20000, 0) = -1 EMFILE (Too many open files)", BUF, 0);
+  CALL("dup3", 3, 21, "dup3(3, 21, O_CLOEXEC) = 21", 3, 21, 02000000);
+  CALL("close", 1, -9, "close(99) = -1 EBADF (Bad file descriptor)", 99);
+  CALL("memfd_create", 2, 3, "memfd_create(\"parity\", MFD_CLOEXEC|MFD_ALLOW_SEALING) = 3",
+       PATH_A, 3);
+  CALL("eventfd2", 2, 3, "eventfd2(3, EFD_CLOEXEC|EFD_NONBLOCK) = 3", 3, 02004000);
+}
+
+static void
+test_memory(void)
+{
+  mem_reset();
+  CALL("brk", 1, 0x29c2d000, "brk(NULL) = 0x29c2d000", 0);
+  CALL("mmap", 6, 0x7f2440726000,
+       "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2440726000",
+       0, 8192, 3, 0x22, (guint64)-1, 0);
+  CALL("mprotect", 3, 0, "mprotect(0x7f2440726000, 4096, PROT_READ) = 0", 0x7f2440726000, 4096, 1);
+  CALL("mprotect", 3, -12, "mprotect(NULL, 4096, PROT_NONE) = -1 ENOMEM (Cannot allocate memory)",
+       0, 4096, 0);
+  CALL("madvise", 3, 0, "madvise(0x7f2440726000, 8192, MADV_DONTNEED) = 0", 0x7f2440726000, 8192, 4);
+  CALL("mremap", 4, 0x7f056d9f4000,
+       "mremap(0x7f056d9f8000, 8192, 16384, MREMAP_MAYMOVE) = 0x7f056d9f4000",
+       0x7f056d9f8000, 8192, 16384, 1, 0);
+  CALL("munmap", 2, 0, "munmap(0x7f056d9f4000, 16384) = 0", 0x7f056d9f4000, 16384);
+}
+
+static void
+test_processes(void)
+{
+  mem_reset();
+  CALL("clone", 5, 24723, "clone(child_stack=NULL, flags=SIGCHLD) = 24723", 17, 0, 0, 0, 0);
+  CALL("clone", 5, 9,
+       "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 9",
+       0x01200011, 0, 0, 0x7f00, 0);
+  gint32 status = 3 << 8;
+  mem_put(BUF, &status, sizeof status);
+  CALL("wait4", 4, 24723,
+       "wait4(24723, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 24723", 24723, BUF, 0, 0);
+  CALL("wait4", 4, -10, "wait4(-1, 0x20000, WNOHANG, NULL) = -1 ECHILD (No child processes)",
+       (guint64)-1, BUF, 1, 0);
+  guint8 rl[64] = { 0 };
+  put_field(rl, "rlimit64", "rlim_cur", 8192 * 1024);
+  put_field(rl, "rlimit64", "rlim_max", G_MAXUINT64);
+  mem_put(STRUCT1, rl, type_size("rlimit64"));
+  CALL("prlimit64", 4, 0,
+       "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0",
+       0, 3, 0, STRUCT1);
+  CALL("getrlimit", 2, 0,
+       "getrlimit(RLIMIT_STACK, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0", 3, STRUCT1);
+  guint8 uts[512] = { 0 };
+  guint off = 0, size = 0;
+  g_assert_true(gt_kbtf_member_offset(btf, "new_utsname", "nodename", &off, &size, NULL));
+  memcpy(uts, "Linux", 5);
+  memcpy(uts + off, "vm", 2);
+  mem_put(STRUCT2, uts, type_size("new_utsname"));
+  CALL("uname", 1, 0, "uname({sysname=\"Linux\", nodename=\"vm\", ...}) = 0", STRUCT2);
+  mem_put(PATH_A, "gtw-parity", 11);
+  CALL("prctl", 5, 0, "prctl(PR_SET_NAME, \"gtw-parity\") = 0", 15, PATH_A, 0, 0, 0);
+  CALL("prctl", 5, 1, "prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)", 3, 0, 0, 0, 0);
+  CALL("arch_prctl", 2, 0, "arch_prctl(ARCH_SET_FS, 0x29c2d380) = 0", 0x1002, 0x29c2d380);
+  guint64 fs = 0x29c2d380;
+  mem_put(BUF + 0x100, &fs, sizeof fs);
+  CALL("arch_prctl", 2, 0, "arch_prctl(ARCH_GET_FS, [0x29c2d380]) = 0", 0x1003, BUF + 0x100);
+  CALL("rseq", 4, 0, "rseq(0x29c2dca0, 0x20, 0, 0x53053053) = 0", 0x29c2dca0, 0x20, 0, 0x53053053);
+  CALL("getpriority", 2, 20, "getpriority(PRIO_PROCESS, 0) = 20", 0, 0);
+  CALL("kill", 2, -3, "kill(24723, 0) = -1 ESRCH (No such process)", 24723, 0);
+  const guint64 raw[6] = { 0 };
+  check_call("exit_group", 1, raw, FALSE, 0, "exit_group(0) = ?");
+}
+
+static void
+test_signals(void)
+{
+  mem_reset();
+  guint8 sa[256] = { 0 };
+  put_field(sa, "sigaction", "sa_handler", 0x401615);
+  put_field(sa, "sigaction", "sa_flags", 0x04000000);
+  put_field(sa, "sigaction", "sa_restorer", 0x409990);
+  mem_put(STRUCT1, sa, type_size("sigaction"));
+  CALL("rt_sigaction", 4, 0,
+       "rt_sigaction(SIGUSR1, {sa_handler=0x401615, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x409990}, NULL, 8) = 0",
+       10, STRUCT1, 0, 8);
+  put_field(sa, "sigaction", "sa_handler", 1);
+  mem_put(STRUCT2, sa, type_size("sigaction"));
+  CALL("rt_sigaction", 4, 0,
+       "rt_sigaction(SIGPIPE, NULL, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x409990}, 8) = 0",
+       13, 0, STRUCT2, 8);
+  guint64 set = (1ULL << (12 - 1)) | (1ULL << (15 - 1)), empty = 0, most = ~(1ULL << 8);
+  mem_put(BUF, &set, 8);
+  mem_put(BUF + 8, &empty, 8);
+  mem_put(BUF + 16, &most, 8);
+  CALL("rt_sigprocmask", 4, 0, "rt_sigprocmask(SIG_BLOCK, [USR2 TERM], [], 8) = 0", 0, BUF,
+       BUF + 8, 8);
+  CALL("rt_sigprocmask", 4, 0, "rt_sigprocmask(SIG_SETMASK, ~[KILL], NULL, 8) = 0", 2, BUF + 16,
+       0, 8);
+  CALL("tgkill", 3, 0, "tgkill(24722, 24722, SIGRTMIN) = 0", 24722, 24722, 32);
+}
+
+static void
+test_network(void)
+{
+  mem_reset();
+  CALL("socket", 3, 3, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 3", 2,
+       1 | 02000000, 6);
+  CALL("socket", 3, 4, "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4", 2, 1, 0);
+  CALL("socket", 3, 3, "socket(AF_UNIX, SOCK_DGRAM, 0) = 3", 1, 2, 0);
+  gint32 one = 1;
+  mem_put(BUF, &one, 4);
+  CALL("setsockopt", 5, 0, "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0", 3, 1, 2, BUF, 4);
+  CALL("setsockopt", 5, 0, "setsockopt(3, SOL_TCP, TCP_NODELAY, [1], 4) = 0", 3, 6, 1, BUF, 4);
+  guint8 in[16] = { 2, 0, 0x1c, 0xbd, 127, 0, 0, 1 };
+  mem_put(STRUCT1, in, sizeof in);
+  CALL("bind", 3, 0,
+       "bind(3, {sa_family=AF_INET, sin_port=htons(7357), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0",
+       3, STRUCT1, 16);
+  gint32 len = 16;
+  mem_put(BUF + 8, &len, 4);
+  CALL("getsockname", 3, 0,
+       "getsockname(3, {sa_family=AF_INET, sin_port=htons(7357), sin_addr=inet_addr(\"127.0.0.1\")}, [16]) = 0",
+       3, STRUCT1, BUF + 8);
+  CALL("accept4", 4, 5, "accept4(3, NULL, NULL, SOCK_CLOEXEC) = 5", 3, 0, 0, 02000000);
+  mem_put(PATH_A, "request", 7);
+  CALL("sendto", 6, 7, "sendto(4, \"request\", 7, MSG_NOSIGNAL, NULL, 0) = 7", 4, PATH_A, 7,
+       0x4000, 0, 0);
+  CALL("recvfrom", 6, 7, "recvfrom(5, \"request\", 32, 0, NULL, NULL) = 7", 5, PATH_A, 32, 0, 0, 0);
+  guint8 un[13] = { 1, 0, 0, 'g', 't', 'w', '-', 'p', 'a', 'r', 'i', 't', 'y' };
+  mem_put(STRUCT2, un, sizeof un);
+  CALL("bind", 3, 0, "bind(3, {sa_family=AF_UNIX, sun_path=@\"gtw-parity\"}, 13) = 0", 3, STRUCT2,
+       13);
+  CALL("shutdown", 2, 0, "shutdown(4, SHUT_WR) = 0", 4, 1);
+}
+
+static void
+test_time(void)
+{
+  mem_reset();
+  guint8 ts[32] = { 0 };
+  put_field(ts, "__kernel_timespec", "tv_sec", 596);
+  put_field(ts, "__kernel_timespec", "tv_nsec", 141380186);
+  mem_put(STRUCT1, ts, type_size("__kernel_timespec"));
+  CALL("clock_gettime", 2, 0, "clock_gettime(CLOCK_MONOTONIC, {tv_sec=596, tv_nsec=141380186}) = 0",
+       1, STRUCT1);
+  put_field(ts, "__kernel_timespec", "tv_sec", 0);
+  put_field(ts, "__kernel_timespec", "tv_nsec", 1000000);
+  mem_put(STRUCT2, ts, type_size("__kernel_timespec"));
+  CALL("nanosleep", 2, 0, "nanosleep({tv_sec=0, tv_nsec=1000000}, NULL) = 0", STRUCT2, 0);
+  CALL("clock_nanosleep", 4, 0,
+       "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000000}, NULL) = 0", 1, 0, STRUCT2,
+       0);
+  guint8 tv[32] = { 0 };
+  put_field(tv, "__kernel_old_timeval", "tv_sec", 1796173595);
+  put_field(tv, "__kernel_old_timeval", "tv_usec", 656876);
+  mem_put(BUF, tv, type_size("__kernel_old_timeval"));
+  CALL("gettimeofday", 2, 0, "gettimeofday({tv_sec=1796173595, tv_usec=656876}, NULL) = 0", BUF, 0);
+}
+
+static void
+test_ids_polling_ipc(void)
+{
+  mem_reset();
+  CALL("setuid", 1, 0, "setuid(0) = 0", 0);
+  CALL("getgroups", 2, 0, "getgroups(0, NULL) = 0", 0, 0);
+  CALL("getpid", 0, 24722, "getpid() = 24722", 0);
+  guint size = type_size("pollfd");
+  guint8 pfd[64] = { 0 };
+  put_field(pfd, "pollfd", "fd", 3);
+  put_field(pfd, "pollfd", "events", 1);
+  put_field(pfd + size, "pollfd", "fd", 4);
+  put_field(pfd + size, "pollfd", "events", 4);
+  put_field(pfd + size, "pollfd", "revents", 4);
+  mem_put(STRUCT1, pfd, 2 * size);
+  CALL("poll", 3, 1,
+       "poll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, 0) = 1 ([{fd=4, revents=POLLOUT}])",
+       STRUCT1, 2, 0);
+  guint8 ev[32] = { 0 };
+  put_field(ev, "epoll_event", "events", 1);
+  put_field(ev, "epoll_event", "data", 7);
+  mem_put(STRUCT2, ev, type_size("epoll_event"));
+  CALL("epoll_ctl", 4, 0, "epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN, data={u32=7, u64=7}}) = 0",
+       5, 1, 3, STRUCT2);
+  CALL("epoll_wait", 4, 1, "epoll_wait(5, [{events=EPOLLIN, data={u32=7, u64=7}}], 1, 0) = 1", 5,
+       STRUCT2, 1, 0);
+  CALL("epoll_create1", 1, 5, "epoll_create1(EPOLL_CLOEXEC) = 5", 02000000);
+  CALL("futex", 6, 0, "futex(0x7ffca2820710, FUTEX_WAKE_PRIVATE, 1) = 0", 0x7ffca2820710, 129, 1,
+       0, 0, 0);
+}
+
+/* -s, -x and -xx change strings only; paths are never cut. */
+static void
+test_options(void)
+{
+  mem_reset();
+  mem_put(BUF, "0123456789abcdefghijklmnopqrstuvwxyz\t\001\n", 39);
+  mem_put(PATH_A, "/a/rather/long/path/that/strace/never/cuts", 43);
+  options.text_size = 8;
+  CALL("write", 3, 39, "write(3, \"01234567\"..., 39) = 39", 3, BUF, 39);
+  CALL("unlink", 1, 0, "unlink(\"/a/rather/long/path/that/strace/never/cuts\") = 0", PATH_A);
+  options.style = GT_ESCAPE_HEX_NONASCII;
+  CALL("write", 3, 2, "write(3, \"01\", 2) = 2", 3, BUF, 2);
+  options.text_size = 3;
+  /* As strace: the hex decision looks at the shown bytes only. */
+  CALL("write", 3, 39, "write(3, \"012\"..., 39) = 39", 3, BUF, 39);
+  options.text_size = 64;
+  CALL("write", 3, 39, "write(3, \"\\x30\\x31\\x32\\x33\\x34\\x35\\x36\\x37\\x38\\x39\\x61\\x62\\x63\\x64\\x65\\x66\\x67\\x68\\x69\\x6a\\x6b\\x6c\\x6d\\x6e\\x6f\\x70\\x71\\x72\\x73\\x74\\x75\\x76\\x77\\x78\\x79\\x7a\\x09\\x01\\x0a\", 39) = 39", 3, BUF, 39);
+  options.style = GT_ESCAPE_HEX_ALL;
+  CALL("write", 3, 2, "write(3, \"\\x30\\x31\", 2) = 2", 3, BUF, 2);
+  gt_decode_options_init(&options);
+}
+
+static void
+with_kernels(gconstpointer test)
+{
+  static const char *const blobs[] = { "deb12-6.1-decode.btf", "deb13-6.12-decode.btf" };
+  for (guint i = 0; i < G_N_ELEMENTS(blobs); i++) {
+    g_test_message("layouts of %s", blobs[i]);
+    load_btf(blobs[i]);
+    gt_decode_options_init(&options);
+    ((void (*)(void))test)();
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_data_func("/decode/files", test_files, with_kernels);
+  g_test_add_data_func("/decode/json", test_json, with_kernels);
+  g_test_add_data_func("/decode/descriptors", test_descriptors, with_kernels);
+  g_test_add_data_func("/decode/memory", test_memory, with_kernels);
+  g_test_add_data_func("/decode/processes", test_processes, with_kernels);
+  g_test_add_data_func("/decode/signals", test_signals, with_kernels);
+  g_test_add_data_func("/decode/network", test_network, with_kernels);
+  g_test_add_data_func("/decode/time", test_time, with_kernels);
+  g_test_add_data_func("/decode/ids-polling-ipc", test_ids_polling_ipc, with_kernels);
+  g_test_add_data_func("/decode/options", test_options, with_kernels);
+  int rc = g_test_run();
+  mem_reset();
+  g_clear_pointer(&regions, g_array_unref);
+  g_clear_pointer(&btf, gt_kbtf_free);
+  return rc;
+}
