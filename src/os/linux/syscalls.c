@@ -8,7 +8,14 @@
  * which a booted kernel has freed (on Debian 6.1 the pointers read back as
  * garbage); at boot, init_ftrace_syscalls() copies them into the heap array
  * `syscalls_metadata`, indexed by syscall number. That array is used first;
- * the section only when the array is not there yet (early boot). */
+ * the section only when the array is not there yet (early boot).
+ *
+ * Bounds (the guest writes all of it): at most GT_MAX_SYSCALL_TABLE
+ * entries from the array, or GT_MAX_SYSCALL_META from the section; per
+ * entry five fixed-size reads, two arrays of at most six pointers and at
+ * most 13 strings of at most GT_META_STR_MAX bytes. So attach reads at most
+ * ~2,048 x 20 small reads and ~3.4 MB of strings here, whatever the guest
+ * does; fuzz/fuzz-syscalls.c drives it with random kernel memory. */
 #include <string.h>
 #include <guestrace/types.h>
 #include "os/linux/linux-private.h"
