@@ -245,12 +245,18 @@ gt_spool_peek(GtSpool *sp, guint max, GPtrArray *out, GError **error)
         break;
       i++;
       guint64 line_end = off + (guint64)i;
+      /* A NUL inside would cut the line short for consume(), which
+       * advances by strlen: the cursor would land mid-line. */
+      if (memchr(line->str, '\0', line->len))
+        overflow = TRUE;
       if (overflow) {
-        /* Not written by us (we never store such lines): skip it, but only
-         * at the cursor, so the cursor stays the start of `out`. */
+        /* Not written by us (we never store such lines; a crash can leave
+         * zeroed blocks): skip it, but only at the cursor, so the cursor
+         * stays the start of `out`. */
         if (taken > 0)
           return ok;
-        g_message("event spool %s: skipping an over-long line", sp->path);
+        g_message("event spool %s: skipping a corrupt line (over-long or with a NUL byte)",
+                  sp->path);
         sp->read_off = line_end;
         sp->pending--;
         overflow = FALSE;

@@ -38,7 +38,7 @@ gboolean gt_spool_append(GtSpool *sp, char *const *lines, guint n, GError **erro
 gboolean gt_spool_prepend(GtSpool *sp, char *const *lines, guint n, GError **error);
 /* Reads up to @max pending lines from the cursor (without consuming them)
  * into @out (g_free'd strings). Returns FALSE on an I/O error. Corrupt
- * (over-long) lines are skipped. */
+ * lines (over-long, or holding a NUL byte) are skipped. */
 gboolean gt_spool_peek(GtSpool *sp, guint max, GPtrArray *out, GError **error);
 /* Consumes the first pending line, which must be @line as peeked; truncates
  * the file when nothing is pending any more. */

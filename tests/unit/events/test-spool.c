@@ -187,6 +187,35 @@ run_test_room(void)
   teardown(&f, NULL);
 }
 
+/* A NUL inside a line (a crash can leave zeroed blocks): the line is
+ * skipped and the cursor stays on line boundaries (found by fuzzing). */
+static void
+test_nul_line(Fixture *f, gconstpointer data)
+{
+  static const char content[] = "s\tone\ns\tt\0wo\ns\tthree\n";
+  g_autofree char *dir = g_path_get_dirname(f->path);
+  g_mkdir_with_parents(dir, 0700);
+  g_assert_true(g_file_set_contents(f->path, content, sizeof content - 1, NULL));
+  g_autoptr(GtSpool) sp = gt_spool_open(f->path, NULL);
+  g_assert_cmpuint(gt_spool_pending(sp), ==, 3);
+  const char *w1[] = { "s\tone" };
+  peek_expect(sp, 1, w1, 1);
+  gt_spool_consume(sp, "s\tone");
+  const char *w2[] = { "s\tthree" };
+  peek_expect(sp, 10, w2, 1);
+  gt_spool_consume(sp, "s\tthree");
+  g_assert_cmpuint(gt_spool_pending(sp), ==, 0);
+}
+
+static void
+run_test_nul_line(void)
+{
+  Fixture f = { 0 };
+  setup(&f, NULL);
+  test_nul_line(&f, NULL);
+  teardown(&f, NULL);
+}
+
 static void
 run_test_basic(void)
 {
@@ -232,5 +261,6 @@ main(int argc, char **argv)
   isolate_add("/events/spool/recover", run_test_recover);
   isolate_add("/events/spool/long-line", run_test_long_line);
   isolate_add("/events/spool/room", run_test_room);
+  isolate_add("/events/spool/nul-line", run_test_nul_line);
   return g_test_run();
 }
