@@ -43,8 +43,11 @@ if [ -d "$src/regressions/$name" ]; then
 fi
 [ "$secs" -gt 0 ] || exit 0
 echo "== $name: fuzzing ${secs}s"
+seeds=$src/corpus/$name
+[ -d "$seeds" ] || seeds=            # a target without seeds starts from nothing
+# shellcheck disable=SC2086 # $seeds is one directory name without blanks, or empty
 if ! "$exe" "$@" -max_total_time="$secs" -print_final_stats=1 \
-     "$work/corpus" "$src/corpus/$name" >"$log" 2>&1; then
+     "$work/corpus" $seeds >"$log" 2>&1; then
   tail -n 60 "$log" >&2
   failed
 fi
