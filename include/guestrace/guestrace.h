@@ -9,8 +9,10 @@
  * the tracing. Nothing is installed in the guest, and quitting the loop
  * leaves the guest exactly as it was.
  *
- * Guests are named "qemu:HOST:PORT" (QEMU's gdb stub; give the guest RAM
- * file for speed) or "xen:DOMAIN".
+ * Guests are named "qmp:PATH" (a running QEMU's QMP socket, nothing else
+ * needed), "qemu:HOST:PORT" (QEMU's gdb stub; give the guest RAM file for
+ * speed) or "xen:DOMAIN". Without a symbol map the kernel's own symbols
+ * are read from guest memory.
  */
 #pragma once
 
@@ -106,7 +108,7 @@ typedef struct {
 
 /**
  * gt_loop_new:
- * @guest: "qemu:HOST:PORT" or "xen:DOMAIN".
+ * @guest: "qmp:PATH", "qemu:HOST:PORT" or "xen:DOMAIN".
  *
  * Attaches to a guest. Options come from the environment: GUESTRACE_MEM
  * (guest RAM file), GUESTRACE_SYSMAP (System.map or kallsyms dump),
@@ -119,7 +121,7 @@ GT_API GtLoop *gt_loop_new(const char *guest);
 
 /**
  * gt_loop_new_full:
- * @guest: "qemu:HOST:PORT" or "xen:DOMAIN".
+ * @guest: "qmp:PATH", "qemu:HOST:PORT" or "xen:DOMAIN".
  * @options: (nullable): options, or NULL for the environment's.
  * @error: return location for a #GError.
  *

@@ -21,7 +21,7 @@ gt_cli_add_guest_options(GOptionContext *ctx, GtCliGuestOpts *o)
 {
   const GOptionEntry entries[] = {
     { "mem", 0, 0, G_OPTION_ARG_FILENAME, &o->mem, "Guest RAM file (QEMU memory-backend-file)", "PATH" },
-    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &o->sysmap, "System.map or /proc/kallsyms dump", "FILE" },
+    { "sysmap", 'm', 0, G_OPTION_ARG_FILENAME, &o->sysmap, "System.map or /proc/kallsyms dump (default: the kernel's own symbols, from guest memory)", "FILE" },
     { "profile", 0, 0, G_OPTION_ARG_FILENAME, &o->profile, "Structure offsets for kernels without BTF", "FILE" },
     { NULL },
   };
@@ -45,7 +45,7 @@ gt_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
     return NULL;
   }
   if (*argc != 2) {
-    gt_cli_error("expected exactly one GUEST (qemu:HOST:PORT or xen:DOMAIN); see --help");
+    gt_cli_error("expected exactly one GUEST (qmp:PATH, qemu:HOST:PORT or xen:DOMAIN); see --help");
     return NULL;
   }
   return (*argv)[1];
