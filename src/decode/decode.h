@@ -65,6 +65,8 @@ void gt_decode_return(GtRecord *rec, const GtArgReader *rd);
 /* The name user space knows for an x86-64 syscall number ("fstat" for 5),
  * from asm/unistd_64.h; NULL if none. */
 const char *gt_decode_syscall_name(int nr);
+/* The reverse: the x86-64 number of a name user space knows, -1 if none. */
+int gt_decode_syscall_nr(const char *name);
 
 /* "ENOENT" for 2, kernel-internal codes too (ERESTARTSYS); NULL if unknown. */
 const char *gt_errno_name(int e);

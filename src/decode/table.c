@@ -116,3 +116,12 @@ gt_decode_syscall_name(int nr)
 {
   return nr >= 0 ? gt_xlat_name(&gt_xlat_syscall_names, (guint64)nr) : NULL;
 }
+
+int
+gt_decode_syscall_nr(const char *name)
+{
+  for (guint i = 0; name && i < gt_xlat_syscall_names.n; i++)
+    if (!strcmp(gt_xlat_syscall_names.entries[i].name, name))
+      return (int)gt_xlat_syscall_names.entries[i].value;
+  return -1;
+}

@@ -2,6 +2,7 @@
 #include "trace/probe.h"
 
 #include <string.h>
+#include "decode/decode.h"
 
 /* The 5-byte NOP that ftrace leaves at every traceable function entry
  * (nopl 0x0(%rax,%rax,1)); passing over it needs no single-step. */
@@ -59,6 +60,24 @@ choose_site(GtVmi *vmi, GtProbe *p, GError **error)
   return TRUE;
 }
 
+/* The kernel's name for a syscall that user space knows by another name
+ * (fstat is the kernel's newfstat, uname its newuname): the metadata entry
+ * with the same x86-64 number (asm/unistd_64.h). NULL if the same name. */
+static const char *
+kernel_name_for(GHashTable *meta, const char *name)
+{
+  int nr = gt_decode_syscall_nr(name);
+  if (!meta || nr < 0)
+    return NULL;
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, meta);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (((const GtSyscallMeta *)value)->nr == nr)
+      return g_strcmp0(key, name) ? key : NULL;
+  return NULL;
+}
+
 GtProbe *
 gt_probe_resolve(GtVmi *vmi, GHashTable *meta, GtKernelBtf *btf, const char *name,
                  GError **error)
@@ -79,6 +98,9 @@ gt_probe_resolve(GtVmi *vmi, GHashTable *meta, GtKernelBtf *btf, const char *nam
   } else {
     if (g_str_has_prefix(name, "sys_"))
       base = name + 4;
+    const char *kernel = kernel_name_for(meta, base);
+    if (kernel)
+      base = kernel;
     g_autofree char *x64 = g_strconcat("__x64_sys_", base, NULL);
     g_autofree char *plain_sys = g_strconcat("sys_", base, NULL);
     if (is_text(vmi, x64, &addr)) {

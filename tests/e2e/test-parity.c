@@ -195,11 +195,46 @@ test_parity_y_x_s(void)
   run_parity("-y -x -s 64");
 }
 
+/* -e takes the names user space knows: fstat and uname are the kernel's
+ * newfstat and newuname, traced and reported as fstat and uname. */
+static void
+test_user_names(void)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
+                         "--comm", "gtw-parity", "-e", "fstat,uname", "--format", "json",
+                         gk_guest_spec(g), NULL };
+  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, "mkdir /tmp/pd && gtw-parity /tmp/pd", &error));
+  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END", 300, &error));
+  g_assert_true(gk_guest_wait_poweroff(g, 60));
+  g_assert_cmpint(e2e_tool_finish(t, FALSE, 30), ==, 0);
+  g_autofree char *out = e2e_tool_stdout(t);
+  g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
+  guint fstat = 0, uname = 0;
+  for (guint i = 0; i < tr->len; i++) {
+    JsonObject *o = tr->pdata[i];
+    const char *name = json_object_get_string_member(o, "syscall");
+    const char *kernel = json_object_get_string_member(o, "kernel_function");
+    if (!g_strcmp0(name, "fstat") && !g_strcmp0(kernel, "newfstat"))
+      fstat++;
+    else if (!g_strcmp0(name, "uname") && !g_strcmp0(kernel, "newuname"))
+      uname++;
+    else
+      g_test_fail_printf("unexpected record %s (%s)", name, kernel);
+  }
+  g_assert_cmpuint(fstat, ==, 1);
+  g_assert_cmpuint(uname, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/parity/strace", test_parity);
   g_test_add_func("/parity/strace-y-x-s", test_parity_y_x_s);
+  g_test_add_func("/parity/user-names", test_user_names);
   return g_test_run();
 }
