@@ -2,7 +2,8 @@
  * appends each POST body to a file): N events, the server killed, M more
  * (they spool), the server restarted, flush: all N+M exactly once, in
  * order. Then the tracer quits while the server is down and a new sink
- * delivers what the old one spooled; and JSON mode. */
+ * delivers what the old one spooled; JSON mode; and a spool at its size
+ * bound: the oldest events kept, the rest counted in one `dropped` event. */
 #include "output/events/event-sink.h"
 #include "server-util.h"
 
@@ -96,18 +97,25 @@ wait_spooled(GtEventSink *sink, guint n)
 }
 
 static GtEventSink *
-sink_new(const char *dir, guint16 port, const char *spool_name, gboolean json)
+sink_new_bounded(const char *dir, guint16 port, const char *spool_name, gboolean json,
+                 guint64 spool_max)
 {
   g_autofree char *hp = g_strdup_printf("127.0.0.1:%u", port);
   g_autofree char *spool = g_build_filename(dir, spool_name, NULL);
   GtEventSinkOptions o = {
     .domain = "vm-1", .host_port = hp, .spool_path = spool, .json = json,
-    .backoff_min_ms = 20, .backoff_max_ms = 300,
+    .backoff_min_ms = 20, .backoff_max_ms = 300, .spool_max_bytes = spool_max,
   };
   g_autoptr(GError) err = NULL;
   GtEventSink *sink = gt_event_sink_new(&o, &err);
   g_assert_no_error(err);
   return sink;
+}
+
+static GtEventSink *
+sink_new(const char *dir, guint16 port, const char *spool_name, gboolean json)
+{
+  return sink_new_bounded(dir, port, spool_name, json, 0);
 }
 
 static void
@@ -193,6 +201,74 @@ test_json(void)
   ev_run_isolated("/events/http/json", json_body);
 }
 
+/* The server is down while 40 events come and the spool holds 4 KiB: the
+ * file never grows past it; once the server is back it gets the events
+ * that fit, in order, and one `dropped` event counting the rest. */
+static void
+spool_full_body(const char *dir)
+{
+  const guint N = 40;
+  const guint64 bound = 4096;
+  Server s = { 0 };
+  server_start(&s, dir, 0);
+  server_kill(&s);
+  GtEventSink *sink = sink_new_bounded(dir, s.port, "spool-full", TRUE, bound);
+  post_range(sink, 0, N);
+  GtEventSinkStats st;
+  for (int i = 0; i < 500; i++) {
+    gt_event_sink_get_stats(sink, &st);
+    if (st.queued == 0 && st.spooled + st.dropped == N)
+      break;
+    g_usleep(10000);
+  }
+  g_assert_cmpuint(st.spooled + st.dropped, ==, N);
+  g_assert_cmpuint(st.dropped, >, 0);
+  g_autofree char *spool = g_build_filename(dir, "spool-full", NULL);
+  GStatBuf sb;
+  g_assert_cmpint(g_stat(spool, &sb), ==, 0);
+  g_assert_cmpint(sb.st_size, <=, (gint64)bound);
+  guint kept = st.spooled;
+
+  server_start(&s, dir, s.port);
+  g_assert_true(gt_event_sink_flush(sink, 15000));
+  gt_event_sink_free(sink);
+  server_kill(&s);
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(s.out, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, kept + 2);   /* + dropped + empty */
+  guint seq = 0, dropped_events = 0;
+  for (guint i = 0; i < kept + 1; i++) {
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, lines[i], -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    if (g_str_equal(json_object_get_string_member(o, "type"), "dropped")) {
+      g_assert_cmpint(json_object_get_int_member(o, "count"), ==, N - kept);
+      g_assert_cmpstr(json_object_get_string_member(o, "domain"), ==, "vm-1");
+      dropped_events++;
+      continue;
+    }
+    g_autoptr(GtReportEvent) ev = event(seq++);
+    g_autofree char *want = gt_report_event_format_json(ev, "vm-1");
+    /* ts_ns differs: compare the detail, which names the sequence number. */
+    g_autoptr(JsonParser) wp = json_parser_new();
+    g_assert_true(json_parser_load_from_data(wp, want, -1, NULL));
+    JsonObject *w = json_node_get_object(json_parser_get_root(wp));
+    g_assert_cmpstr(json_object_get_string_member(o, "detail"), ==,
+                    json_object_get_string_member(w, "detail"));
+  }
+  g_assert_cmpuint(dropped_events, ==, 1);
+  g_assert_cmpuint(seq, ==, kept);
+  g_free(s.out);
+  g_free(s.port_file);
+}
+
+static void
+test_spool_full(void)
+{
+  ev_run_isolated("/events/http/spool-full", spool_full_body);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,5 +277,6 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/events/http/server-restart", test_restart);
   g_test_add_func("/events/http/json", test_json);
+  g_test_add_func("/events/http/spool-full", test_spool_full);
   return g_test_run();
 }
