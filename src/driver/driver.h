@@ -3,10 +3,17 @@
  * pause/resume, registers per vCPU, guest-physical memory, breakpoints at
  * guest-virtual addresses, and waiting for the next stop.
  *
- * Model: all-stop. When any vCPU stops (breakpoint or pause), every vCPU is
- * stopped until resume() is called. Registers may be read and written only
- * while stopped. QEMU's gdb stub works this way; the Xen driver pauses the
- * domain around vm_event handling to present the same model.
+ * Two stop models behind one interface:
+ * - all-stop (resume_vcpu is NULL; QEMU's gdb stub): when any vCPU stops,
+ *   every vCPU is stopped until resume().
+ * - per-vCPU (resume_vcpu set; Xen vm_event): a breakpoint stop holds only
+ *   the vCPU that hit it; the others run on. Its registers are read and
+ *   written while the others run, and resume_vcpu() releases it alone.
+ *   Several vCPUs may be held at once; wait() reports each once.
+ * In both, what changes shared state (placing or removing breakpoints)
+ * needs every vCPU stopped: pause() brings them all to a stop, resume()
+ * lets them all run (releasing the held vCPUs already reported). Registers
+ * of a vCPU that is not held are read only while paused.
  */
 #pragma once
 
@@ -44,6 +51,10 @@ typedef struct {
   gboolean (*pause)(GtDriver *d, GError **error);
   /* Let every vCPU run. Register changes made by set_reg take effect. */
   gboolean (*resume)(GtDriver *d, GError **error);
+  /* Per-vCPU drivers only (NULL when all-stop): release the vCPU of a
+   * reported breakpoint stop, with its register changes; the others are
+   * left as they are. */
+  gboolean (*resume_vcpu)(GtDriver *d, guint vcpu, GError **error);
   gboolean (*get_regs)(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
   gboolean (*set_reg)(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
                       GError **error);

@@ -35,6 +35,7 @@ struct GtEngine {
   GHashTable *pending;          /* slot -> GtPending* */
   gboolean started;
   guint64 stops;
+  guint stop_vcpu;              /* vCPU of the last stop handled */
   gboolean want_results;
   GtDecodeOptions decode_opts;  /* -s, -x/-xx, -y */
   GtSelect *select;

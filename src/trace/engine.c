@@ -225,6 +225,7 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
 {
   GtDriver *d = e->vmi->driver;
   e->stops++;
+  e->stop_vcpu = stop->vcpu;
   gt_mem_invalidate(e->vmi->mem);
   gt_engine_stop_begin(e);
   GtRegs regs;
@@ -240,10 +241,14 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
   return TRUE;
 }
 
+/* After a stop: a per-vCPU driver releases that vCPU alone; an all-stop
+ * one lets every vCPU run. */
 gboolean
 gt_engine_resume(GtEngine *e, GError **error)
 {
   GtDriver *dr = e->vmi->driver;
+  if (dr->ops->resume_vcpu)
+    return dr->ops->resume_vcpu(dr, e->stop_vcpu, error);
   return dr->ops->resume(dr, error);
 }
 
@@ -271,19 +276,24 @@ unwind_vcpus_at_trap(GtEngine *e)
   }
 }
 
-/* Pauses a running guest. A breakpoint may have been hit just before the
- * pause: it is handled, so a call reaching its return trap is completed. */
+/* Pauses a running guest. Breakpoints may have been hit just before the
+ * pause (one under all-stop, one per vCPU under per-vCPU stops): each is
+ * handled, so no call is lost and a call reaching its return trap is
+ * completed. */
 static gboolean
 pause_and_settle(GtEngine *e, GError **error)
 {
   GtDriver *d = e->vmi->driver;
   if (!d->ops->pause(d, error))
     return FALSE;
-  GtStop stop;
-  g_autoptr(GError) serr = NULL;
-  if (d->ops->wait(d, 0, &stop, &serr) && stop.kind == GT_STOP_BREAKPOINT &&
-      !gt_engine_handle_stop(e, &stop, &serr))
-    g_warning("while pausing: %s", serr->message);
+  for (guint i = 0; i <= e->vmi->nvcpus; i++) {
+    GtStop stop;
+    g_autoptr(GError) serr = NULL;
+    if (!d->ops->wait(d, 0, &stop, &serr) || stop.kind == GT_STOP_NONE)
+      break;
+    if (stop.kind == GT_STOP_BREAKPOINT && !gt_engine_handle_stop(e, &stop, &serr))
+      g_warning("while pausing: %s", serr->message);
+  }
   gt_mem_invalidate(e->vmi->mem);
   return TRUE;
 }

@@ -96,6 +96,7 @@ static const GtDriverOps xen_ops = {
   .vcpu_count = xen_vcpu_count,
   .pause = xen_pause,
   .resume = xen_resume,
+  .resume_vcpu = xen_resume_vcpu,
   .get_regs = xen_get_regs,
   .set_reg = xen_set_reg,
   .read_phys = xen_read_phys,
@@ -127,6 +128,9 @@ gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError *
   x->nvcpu = n;
   x->slots = g_new0(XenSlot, n);
   x->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+  /* Per-vCPU stops are opt-in until proven on the nested bed's SIGINT
+   * phase (see tests/xen/README.md). */
+  x->all_stop = g_strcmp0(g_getenv("GT_XEN_STOP"), "vcpu") != 0;
   const char *rec = g_getenv("GT_XEN_RECORD");
   if (rec && *rec && !(x->record = fopen(rec, "wb")))
     g_warning("xen: cannot record requests to %s: %s", rec, g_strerror(errno));

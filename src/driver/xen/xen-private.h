@@ -44,6 +44,7 @@ typedef struct {
   GtXenRing ring;
   gboolean ring_up;
   gboolean running;         /* the domain is unpaused by us */
+  gboolean all_stop;        /* pause the domain at each stop (unless GT_XEN_STOP=vcpu) */
   gboolean gone;
   gboolean has_pending;     /* a pause() stop not yet reported */
   GtStop pending;
@@ -81,6 +82,7 @@ void xen_hide_bps(XenDriver *x, guint64 pa, guint8 *buf, gsize len);
 /* xen-run.c */
 gboolean xen_pause(GtDriver *d, GError **error);
 gboolean xen_resume(GtDriver *d, GError **error);
+gboolean xen_resume_vcpu(GtDriver *d, guint vcpu, GError **error);
 gboolean xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
 gboolean xen_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
 gboolean xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,

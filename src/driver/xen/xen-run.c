@@ -1,12 +1,17 @@
-/* Stops and responses: maps the vm_event ring onto the all-stop model.
+/* Stops and responses: maps the vm_event ring onto the per-vCPU model
+ * (GT_XEN_STOP=vcpu) or the all-stop one (the default for now).
  * Background requests (the guest's own CR3 writes while the CR trap is
  * armed, foreign events) are answered at once without stopping anything.
- * A request at one of our breakpoints holds its vCPU (Xen paused it); we
- * then pause the whole domain and report a stop. Registers of a held vCPU
- * are the request's, and set_reg edits the response (SET_REGISTERS), so
- * an entry breakpoint is passed by moving RIP, without single-stepping.
- * resume() answers the reported requests and unpauses the domain; a held
- * vCPU not yet reported stays held and is reported by the next wait(). */
+ * A request at one of our breakpoints holds its vCPU (Xen paused it, and
+ * only it) and is reported as a stop; the other vCPUs run on. Registers of
+ * a held vCPU are the request's, and set_reg edits the response
+ * (SET_REGISTERS), so an entry breakpoint is passed by moving RIP, without
+ * single-stepping. resume_vcpu() answers that vCPU's request alone;
+ * requests of several vCPUs are answered independently, in any order.
+ * pause() pauses the domain (for breakpoint changes); resume() answers the
+ * reported requests and unpauses it. A held vCPU not yet reported stays
+ * held and is reported by the next wait(). All-stop pauses the domain at
+ * every stop and resume_vcpu() then unpauses it. */
 #include <string.h>
 
 #include "driver/xen/xen-private.h"
@@ -220,9 +225,11 @@ xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
       return FALSE;
     int v = unreported(x);
     if (v >= 0) {
-      if (!x->be_ops->pause(x->be, error))
-        return FALSE;
-      x->running = FALSE;
+      if (x->all_stop) {
+        if (!x->be_ops->pause(x->be, error))
+          return FALSE;
+        x->running = FALSE;
+      }
       report(x, (guint)v, stop);
       return TRUE;
     }
@@ -263,26 +270,54 @@ xen_pause(GtDriver *d, GError **error)
   return TRUE;
 }
 
+/* Answer the reported request of vcpu, if any. *answered counts it. */
+static gboolean
+release(XenDriver *x, guint vcpu, guint *answered, GError **error)
+{
+  if (!x->slots[vcpu].held || !x->slots[vcpu].reported)
+    return TRUE;
+  if (!answer(x, vcpu, error))
+    return FALSE;
+  (*answered)++;
+  return TRUE;
+}
+
+gboolean
+xen_resume_vcpu(GtDriver *d, guint vcpu, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (vcpu >= x->nvcpu) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u", vcpu);
+    return FALSE;
+  }
+  if (x->gone) {
+    g_set_error(error, GT_ERROR, GT_ERROR_GUEST_GONE, "the domain is gone");
+    return FALSE;
+  }
+  /* All-stop: the domain was paused for this stop, and is unpaused. A
+   * domain paused by pause() stays paused. */
+  if (x->all_stop)
+    return xen_resume(d, error);
+  guint answered = 0;
+  return release(x, vcpu, &answered, error) && (!answered || notify(x, error));
+}
+
 gboolean
 xen_resume(GtDriver *d, GError **error)
 {
   XenDriver *x = (XenDriver *)d;
-  if (x->running)
-    return TRUE;
   if (x->gone) {
     g_set_error(error, GT_ERROR, GT_ERROR_GUEST_GONE, "the domain is gone");
     return FALSE;
   }
   guint answered = 0;
-  for (guint v = 0; v < x->nvcpu; v++) {
-    if (!x->slots[v].held || !x->slots[v].reported)
-      continue;
-    if (!answer(x, v, error))
+  for (guint v = 0; v < x->nvcpu; v++)
+    if (!release(x, v, &answered, error))
       return FALSE;
-    answered++;
-  }
   if (answered && !notify(x, error))
     return FALSE;
+  if (x->running)
+    return TRUE;
   x->has_pending = FALSE;
   if (!x->be_ops->unpause(x->be, error))
     return FALSE;
@@ -315,12 +350,12 @@ xen_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error)
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "no vCPU %u", vcpu);
     return FALSE;
   }
-  if (!xen_check_stopped(x, "read registers", error))
-    return FALSE;
-  if (x->slots[vcpu].held) {
-    *regs = x->slots[vcpu].regs;
+  if (x->slots[vcpu].held && !x->gone) {
+    *regs = x->slots[vcpu].regs;   /* held: its own, while the others run */
     return TRUE;
   }
+  if (!xen_check_stopped(x, "read registers", error))
+    return FALSE;
   return x->be_ops->get_regs(x->be, vcpu, regs, error);
 }
 
@@ -333,10 +368,14 @@ xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value, GError **
                 (guint)reg);
     return FALSE;
   }
-  if (!xen_check_stopped(x, "write registers", error))
-    return FALSE;
   XenSlot *s = &x->slots[vcpu];
+  if (!s->held && !xen_check_stopped(x, "write registers", error))
+    return FALSE;
   if (s->held) {
+    if (x->gone) {
+      g_set_error(error, GT_ERROR, GT_ERROR_GUEST_GONE, "the domain is gone");
+      return FALSE;
+    }
     if (!gt_xen_reg_settable(reg)) {
       g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
                   "a vm_event response can set only general registers, rflags and rip");

@@ -87,13 +87,14 @@ test_int3_entry(void)
   g_assert_cmpuint(rsp.vcpu_id, ==, 1);
   g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED);
 
-  /* Ours: a stop, the domain paused, registers from the request. */
+  /* Ours: a stop of vCPU 0 alone (the domain runs on), registers from
+   * the request. */
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
   wait_stop(d, &stop);
   g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
   g_assert_cmpuint(stop.vcpu, ==, 0);
   g_assert_cmphex(stop.rip, ==, FAKE_FUNC);
-  g_assert_cmpint(fx.f->paused, ==, 1);
+  g_assert_cmpint(fx.f->paused, ==, 0);
   g_assert_false(fake_xen_pop(fx.f, &rsp));
   GtRegs regs;
   g_assert_true(d->ops->get_regs(d, 0, &regs, &err));
@@ -103,7 +104,7 @@ test_int3_entry(void)
   g_assert_false(d->ops->set_reg(d, 0, GT_REG_CR3, 0, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_UNSUPPORTED);
   g_clear_error(&err);
-  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(d->ops->resume_vcpu(d, 0, &err));
   g_assert_true(fake_xen_pop(fx.f, &rsp));
   g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED | VM_EVENT_FLAG_SET_REGISTERS);
   g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
@@ -344,14 +345,178 @@ test_policy(void)
     g_assert_cmphex(back.r[i], ==, 0x1000 + i);
 }
 
+/* Per-vCPU stops: calls and returns of two vCPUs interleaved (call on 0,
+ * call on 1 while 0 is still held, return on 1, release 0, return on 0).
+ * Each request is answered on its own, in the order the tracer releases
+ * them, with its own vCPU's registers; the domain is never paused. */
+static void
+test_per_vcpu_interleaved(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  guint pauses = fx.f->pauses;
+  static const struct {
+    guint vcpu;
+    guint64 rip, new_rip;
+    gboolean release;     /* answered at once, or later */
+  } seq[] = {
+    { 0, FAKE_FUNC, FAKE_FUNC + 5, FALSE },         /* call on 0, held */
+    { 1, FAKE_FUNC, FAKE_FUNC + 5, TRUE },          /* call on 1 */
+    { 1, FAKE_PAD, 0xffffffff81000111ULL, TRUE },   /* return on 1 */
+  };
+  GtStop stop;
+  vm_event_response_t rsp;
+  for (guint i = 0; i < G_N_ELEMENTS(seq); i++) {
+    fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, seq[i].vcpu, seq[i].rip, 0);
+    wait_stop(d, &stop);
+    g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+    g_assert_cmpuint(stop.vcpu, ==, seq[i].vcpu);
+    g_assert_cmphex(stop.rip, ==, seq[i].rip);
+    GtRegs regs;
+    g_assert_true(d->ops->get_regs(d, stop.vcpu, &regs, &err));  /* while others run */
+    g_assert_cmphex(regs.r[GT_REG_RIP], ==, seq[i].rip);
+    g_assert_true(d->ops->set_reg(d, stop.vcpu, GT_REG_RIP, seq[i].new_rip, &err));
+    g_assert_no_error(err);
+    if (!seq[i].release) {
+      g_assert_false(fake_xen_pop(fx.f, &rsp));
+      continue;
+    }
+    g_assert_true(d->ops->resume_vcpu(d, stop.vcpu, &err));
+    g_assert_true(fake_xen_pop(fx.f, &rsp));
+    g_assert_cmpuint(rsp.vcpu_id, ==, seq[i].vcpu);
+    g_assert_cmphex(rsp.data.regs.x86.rip, ==, seq[i].new_rip);
+    g_assert_false(fake_xen_pop(fx.f, &rsp));   /* vCPU 0 still held */
+  }
+  /* vCPU 0 kept its own registers while vCPU 1 came and went. */
+  GtRegs r0;
+  g_assert_true(d->ops->get_regs(d, 0, &r0, &err));
+  g_assert_cmphex(r0.r[GT_REG_RIP], ==, FAKE_FUNC + 5);
+  g_assert_true(d->ops->resume_vcpu(d, 0, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 0);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
+  /* Return on 0. */
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_PAD, 0);
+  wait_stop(d, &stop);
+  g_assert_cmpuint(stop.vcpu, ==, 0);
+  g_assert_cmphex(stop.rip, ==, FAKE_PAD);
+  g_assert_true(d->ops->set_reg(d, 0, GT_REG_RIP, 0xffffffff81000222ULL, &err));
+  g_assert_true(d->ops->resume_vcpu(d, 0, &err));
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 0);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, 0xffffffff81000222ULL);
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+  g_assert_cmpuint(fx.f->pauses, ==, pauses);   /* no domain pause at all */
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  /* Releasing a vCPU that is not held does nothing. */
+  g_assert_true(d->ops->resume_vcpu(d, 1, &err));
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  g_assert_false(d->ops->resume_vcpu(d, 7, &err));
+  g_clear_error(&err);
+  fx_teardown(&fx);
+}
+
+/* A config reload while requests of two vCPUs wait on the ring, as the
+ * engine does it: pause (the domain), take every held stop in turn, change
+ * the breakpoints (refused while the domain runs), resume. Each request is
+ * reported once and answered once: none lost, none doubled. */
+static void
+test_reload_with_pending(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
+  /* Breakpoint bytes never change while the domain runs. */
+  g_assert_false(d->ops->insert_bp(d, FAKE_PLAIN, &err));
+  g_clear_error(&err);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PLAIN)], !=, 0xcc);
+  g_assert_true(d->ops->pause(d, &err));
+  g_assert_cmpint(fx.f->paused, ==, 1);
+  gboolean seen[FAKE_VCPUS] = { FALSE };
+  for (guint i = 0; i < FAKE_VCPUS; i++) {
+    GtStop stop;
+    wait_stop(d, &stop);
+    g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+    g_assert_false(seen[stop.vcpu]);
+    seen[stop.vcpu] = TRUE;
+    g_assert_true(d->ops->set_reg(d, stop.vcpu, GT_REG_RIP, FAKE_FUNC + 5, &err));
+  }
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
+  vm_event_response_t rsp;
+  g_assert_false(fake_xen_pop(fx.f, &rsp));    /* nothing answered while paused */
+  /* The swap. */
+  g_assert_true(d->ops->remove_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->insert_bp(d, FAKE_PLAIN, &err));
+  g_assert_no_error(err);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0x0f);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PLAIN)], ==, 0xcc);
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  gboolean answered[FAKE_VCPUS] = { FALSE };
+  for (guint i = 0; i < FAKE_VCPUS; i++) {
+    g_assert_true(fake_xen_pop(fx.f, &rsp));
+    g_assert_false(answered[rsp.vcpu_id]);
+    answered[rsp.vcpu_id] = TRUE;
+    g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_FUNC + 5);
+  }
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);   /* nothing reported twice */
+  fx_teardown(&fx);
+}
+
+/* All-stop (without GT_XEN_STOP=vcpu): the domain is paused at each stop
+ * and resumed after. */
+static void
+test_all_stop_mode(void)
+{
+  g_unsetenv("GT_XEN_STOP");
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  g_setenv("GT_XEN_STOP", "vcpu", TRUE);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpuint(stop.vcpu, ==, 1);
+  g_assert_cmpint(fx.f->paused, ==, 1);
+  g_assert_true(d->ops->resume_vcpu(d, 1, &err));
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 1);
+  fx_teardown(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_setenv("GT_XEN_STOP", "vcpu", TRUE);   /* per-vCPU stops unless a test says otherwise */
   g_test_add_func("/xen/policy", test_policy);
   g_test_add_func("/xen/int3-entry", test_int3_entry);
   g_test_add_func("/xen/cr3-trap", test_cr3_trap);
   g_test_add_func("/xen/two-held", test_two_held);
+  g_test_add_func("/xen/per-vcpu-interleaved", test_per_vcpu_interleaved);
+  g_test_add_func("/xen/reload-with-pending", test_reload_with_pending);
+  g_test_add_func("/xen/all-stop-mode", test_all_stop_mode);
   g_test_add_func("/xen/pause-drains", test_pause_drains);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   return g_test_run();
