@@ -238,6 +238,20 @@ gt_dec_faccessat(GtDc *c)
     dc_flags(c, 3, &gt_xlat_faccessat_flags, "0");
 }
 
+/* A link's target written back: result bytes, shown whole as a path is
+ * (what was read: at most the read size, never past the buffer). */
+static void
+link_out(GtDc *c, guint i)
+{
+  GtRecordArg *a = &c->rec->args[i];
+  dc_buf(c, i, c->rec->result);
+  if (!a->out_str)
+    return;
+  g_free(a->out);
+  a->out = gt_escape_quoted(a->out_str, a->out_str_len, G_MAXSIZE,
+                            (gsize)c->rec->result > a->out_str_len, dc_opt(c)->style);
+}
+
 /* readlink(path, buf, size): buf at the return, result bytes. */
 void
 gt_dec_readlink(GtDc *c)
@@ -247,10 +261,7 @@ gt_dec_readlink(GtDc *c)
     dc_hex(c, 1);
     dc_int(c, 2);
   } else if (dc_ok(c)) {
-    dc_buf(c, 1, c->rec->result);
-    g_free(c->rec->args[1].out);
-    c->rec->args[1].out = gt_escape_quoted(c->rec->args[1].out_str, (gsize)c->rec->result,
-                                           G_MAXSIZE, FALSE, dc_opt(c)->style);
+    link_out(c, 1);
   }
 }
 
@@ -262,13 +273,8 @@ gt_dec_readlinkat(GtDc *c)
     dc_path(c, 1);
     dc_hex(c, 2);
     dc_int(c, 3);
-  } else if (dc_ok(c) && c->rec->args[2].value) {
-    dc_buf(c, 2, c->rec->result);
-    if (c->rec->args[2].out_str) {
-      g_free(c->rec->args[2].out);
-      c->rec->args[2].out = gt_escape_quoted(c->rec->args[2].out_str, (gsize)c->rec->result,
-                                             G_MAXSIZE, FALSE, dc_opt(c)->style);
-    }
+  } else if (dc_ok(c)) {
+    link_out(c, 2);
   }
 }
 
@@ -462,7 +468,8 @@ gt_dec_getrandom(GtDc *c)
   if (!dc_ok(c))
     return;
   /* strace shows the random bytes in hex. */
-  gsize n = MIN((gsize)c->rec->result, (gsize)dc_opt(c)->text_size);
+  gsize n = MIN(MIN((gsize)c->rec->result, (gsize)dc_opt(c)->text_size),
+                (gsize)GT_DECODE_SIZE_LIMIT);
   g_autofree guint8 *buf = g_malloc(n + 1);
   if (!dc_read(c, dc_arg(c, 0), buf, n))
     return;

@@ -185,6 +185,14 @@ test_files(void)
   CALL("chmod", 2, 0, "chmod(\"/tmp/pdir/a\", 0600) = 0", PATH_A, 0600);
   mem_put(BUF + 0x100, "/tmp\0garbage", 12);
   CALL("getcwd", 2, 5, "getcwd(\"/tmp\", 256) = 5", BUF + 0x100, 256);
+  /* A result larger than what is read (a hostile kernel, or a JSON size
+   * below it): what was read, marked as cut, never past the buffer. */
+  options.json_size = 8;
+  mem_put(BUF + 0x400, "0123456789012345678901234567890123456789", 40);
+  CALL("readlink", 3, 100,
+       "readlink(\"/tmp/pdir/a\", \"01234567890123456789012345678901\"..., 256) = 100",
+       PATH_A, BUF + 0x400, 256);
+  gt_decode_options_init(&options);
   CALL("readlinkat", 4, 11, "readlinkat(AT_FDCWD, \"/tmp/pdir/b\", \"/tmp/pdir/a\", 256) = 11",
        AT_FDCWD_RAW, PATH_B, PATH_A, 256);
   guint8 st[512] = { 0 };
