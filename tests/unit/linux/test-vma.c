@@ -383,6 +383,16 @@ test_read_unfaulted(void)
   g_assert_cmpstr(buf, ==, "three");
   g_assert_true(gt_linux_read_unfaulted(w.lx, w.task, w.fg->cr3, 0x2002, buf, 4, &error));
   g_assert_cmpmem(buf, 4, "ree", 4);
+  /* What one such read costs, in physical reads (page-table walk, two
+   * maple levels, two xarray levels, the page): small and fixed, so a
+   * stop's read budget covers many. */
+  GtMemBudget budget = { 1000, 1u << 20 };
+  gt_mem_meter_begin(w.fg->mem, &budget);
+  g_assert_true(gt_linux_read_unfaulted(w.lx, w.task, w.fg->cr3, 0x2000, buf, 6, &error));
+  g_assert_false(gt_mem_meter_end(w.fg->mem, &budget));
+  g_test_message("one unfaulted read: %" G_GUINT64_FORMAT " physical reads",
+                 (guint64) (1000 - budget.reads));
+  g_assert_cmpuint(1000 - budget.reads, <=, 40);
   /* Anonymous: zeros. */
   memset(buf, 'x', sizeof buf);
   g_assert_true(gt_linux_read_unfaulted(w.lx, w.task, w.fg->cr3, 0x5008, buf, 8, &error));
