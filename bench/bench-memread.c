@@ -33,7 +33,7 @@ main(int argc, char **argv)
   guint64 lowmem = argc > 3 ? g_ascii_strtoull(argv[3], NULL, 0) : 0;
   g_autoptr(GError) error = NULL;
   /* No mem_path: the driver's memory goes through the stub. */
-  GtDriverOptions opts = { .lowmem = lowmem };
+  GtDriverOptions opts = { .lowmem = lowmem, .stub_memory = TRUE };
   g_autoptr(GtDriver) d = gt_driver_open(argv[1], &opts, &error);
   g_autoptr(GtQemuRam) ram = d ? gt_qemu_ram_open(argv[2], lowmem, &error) : NULL;
   if (!ram) {

@@ -88,6 +88,8 @@ typedef struct {
   const char *mem_path;   /* QEMU: guest RAM file (memory-backend-file) */
   guint64 lowmem;         /* QEMU: RAM below 4 GiB, 0 = derive from size */
   int timeout_ms;         /* per-request timeout, 0 = default (5 s) */
+  gboolean stub_memory;   /* QEMU: without mem_path, read memory only through the
+                           * gdb stub (not from a local QEMU's process): tests, benches */
 } GtDriverOptions;
 
 /* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH" or

@@ -46,7 +46,8 @@ static GtDriver *
 open_driver(gboolean with_mem)
 {
   g_autoptr(GError) err = NULL;
-  GtDriverOptions opts = { .mem_path = with_mem ? gk_guest_mem_path(guest) : NULL };
+  GtDriverOptions opts = { .mem_path = with_mem ? gk_guest_mem_path(guest) : NULL,
+                           .stub_memory = !with_mem };
   GtDriver *d = gt_driver_open(gk_guest_spec(guest), &opts, &err);
   g_assert_no_error(err);
   g_assert_nonnull(d);

@@ -17,7 +17,28 @@ typedef enum {
   ATTACH_MAP,       /* --mem FILE -m System.map qemu:HOST:PORT */
   ATTACH_MEMORY,    /* --mem FILE qemu:HOST:PORT: symbols from guest memory */
   ATTACH_QMP,       /* qmp:PATH alone, to a VM started with only -qmp */
+  ATTACH_LOCAL,     /* qemu:HOST:PORT alone: RAM from the local QEMU process */
 } AttachMode;
+
+/* guestrace reads guest RAM from QEMU's own memory: it holds
+ * /proc/QEMU_PID/mem open. */
+static void
+assert_reads_qemu_process(GkGuest *g, E2eTool *t)
+{
+  const char *pid = g_subprocess_get_identifier(t->proc);
+  g_assert_nonnull(pid);
+  g_autofree char *fddir = g_strdup_printf("/proc/%s/fd", pid);
+  g_autofree char *want = g_strdup_printf("/proc/%d/mem", (int)gk_guest_qemu_pid(g));
+  g_autoptr(GDir) d = g_dir_open(fddir, 0, NULL);
+  g_assert_nonnull(d);
+  gboolean found = FALSE;
+  for (const char *n; !found && (n = g_dir_read_name(d));) {
+    g_autofree char *link = g_build_filename(fddir, n, NULL);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    found = target && strcmp(target, want) == 0;
+  }
+  g_assert_true(found);
+}
 
 static GkGuest *
 boot_for(AttachMode mode)
@@ -32,7 +53,7 @@ start_guestrace_mode(GkGuest *g, AttachMode mode, const char *const *extra)
   g_autofree char *sysmap = gk_image_sysmap_path();
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)e2e_guestrace_path());
-  if (mode != ATTACH_QMP) {
+  if (mode == ATTACH_MAP || mode == ATTACH_MEMORY) {
     g_ptr_array_add(argv, "--mem");
     g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
   }
@@ -201,6 +222,8 @@ test_workloads(gconstpointer data)
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-e", traced, NULL };
   g_autoptr(E2eTool) t = start_guestrace_mode(g, GPOINTER_TO_INT(data), extra);
+  if (GPOINTER_TO_INT(data) == ATTACH_QMP || GPOINTER_TO_INT(data) == ATTACH_LOCAL)
+    assert_reads_qemu_process(g, t);
   g_autofree char *cmd = g_strdup_printf("gtw-files %s; gtw-thread %s; gtw-forkexec %s",
                                          word, word, word);
   g_autoptr(GError) error = NULL;
@@ -411,6 +434,7 @@ main(int argc, char **argv)
   g_test_add_data_func("/trace/workloads-no-map", GINT_TO_POINTER(ATTACH_MEMORY),
                        test_workloads);
   g_test_add_data_func("/trace/workloads-qmp", GINT_TO_POINTER(ATTACH_QMP), test_workloads);
+  g_test_add_data_func("/trace/workloads-local", GINT_TO_POINTER(ATTACH_LOCAL), test_workloads);
   g_test_add_func("/trace/pid-filter-and-interrupt", test_pid_filter_and_interrupt);
   g_test_add_func("/trace/strace-witness", test_strace_witness);
   g_test_add_func("/trace/errors", test_errors);

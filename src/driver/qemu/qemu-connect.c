@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "driver/qemu/qemu-driver.h"
+#include "driver/qemu/qemu-ram-locate.h"
 
 static int
 connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
@@ -52,6 +53,30 @@ connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
   return fd;
 }
 
+static gboolean
+stub_hmp(gpointer ctx, const char *cmd, char **output, GError **error)
+{
+  return gt_qemu_driver_monitor(ctx, cmd, output, error);
+}
+
+/* Without --mem, a QEMU on this host serves guest RAM from its own memory:
+ * its pid from the loopback connection, its RAM located through the
+ * monitor (qRcmd) and verified against the stub, as for qmp:PATH. If any
+ * step fails memory keeps going through the stub. */
+static void
+use_local_ram(GtDriver *d)
+{
+  pid_t pid = gt_qemu_tcp_peer_pid(gt_qemu_driver_conn_fd(d));
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GtQemuRam) ram = pid > 0 ? gt_qemu_ram_locate(stub_hmp, d, pid, &err) : NULL;
+  if (pid > 0)
+    gt_qemu_driver_set_qemu_pid(d, pid);
+  if (ram && gt_qemu_driver_use_ram(d, ram, &err))
+    ram = NULL;  /* the driver owns it */
+  else
+    g_debug("guest RAM through the gdb stub: %s", err ? err->message : "QEMU is not local");
+}
+
 GtDriver *
 gt_qemu_driver_open(const char *host, guint16 port, const GtDriverOptions *opts,
                     GError **error)
@@ -76,5 +101,8 @@ gt_qemu_driver_open(const char *host, guint16 port, const GtDriverOptions *opts,
                 host, port, g_strerror(err));
     return NULL;
   }
-  return gt_qemu_driver_open_fd(fd, opts, error);
+  GtDriver *d = gt_qemu_driver_open_fd(fd, opts, error);
+  if (d && !(opts && (opts->mem_path || opts->stub_memory)))
+    use_local_ram(d);
+  return d;
 }

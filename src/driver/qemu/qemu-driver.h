@@ -21,3 +21,9 @@ void gt_qemu_driver_set_detach_hook(GtDriver *d, GDestroyNotify hook, gpointer d
  * names the guest for as long as it runs. */
 pid_t gt_qemu_driver_qemu_pid(GtDriver *d);
 void gt_qemu_driver_set_qemu_pid(GtDriver *d, pid_t pid);
+/* Runs an HMP command through the stub (qRcmd); *output gets its text. */
+gboolean gt_qemu_driver_monitor(GtDriver *d, const char *cmd, char **output, GError **error);
+int gt_qemu_driver_conn_fd(GtDriver *d);
+/* The local process at the other end of a loopback TCP connection fd
+ * (/proc/net/tcp{,6} and /proc/PID/fd), 0 if none or not local. */
+pid_t gt_qemu_tcp_peer_pid(int fd);

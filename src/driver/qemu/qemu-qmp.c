@@ -129,13 +129,19 @@ open_private(QmpAttach *a, const char *qmp_path, const GtDriverOptions *opts, GE
   return fd < 0 ? NULL : gt_qemu_driver_open_fd(fd, opts, error);
 }
 
+static gboolean
+qmp_hmp(gpointer ctx, const char *cmd, char **output, GError **error)
+{
+  return gt_qmp_hmp(ctx, cmd, output, error);
+}
+
 /* Guest RAM from the QEMU process, verified; without it memory goes
  * through the stub (slow), which is said once. */
 static gboolean
 use_process_ram(GtDriver *d, GtQmp *qmp, const char *qmp_path, GError **error)
 {
   g_autoptr(GError) err = NULL;
-  g_autoptr(GtQemuRam) ram = gt_qemu_ram_locate(qmp, gt_qmp_peer_pid(qmp), &err);
+  g_autoptr(GtQemuRam) ram = gt_qemu_ram_locate(qmp_hmp, qmp, gt_qmp_peer_pid(qmp), &err);
   if (ram && gt_qemu_driver_use_ram(d, ram, &err)) {
     ram = NULL;  /* the driver owns it */
     return TRUE;

@@ -1,4 +1,4 @@
-/* Guest RAM in QEMU's process, located through HMP. */
+/* Guest RAM in QEMU's process, located through HMP (QMP or qRcmd). */
 #include "driver/qemu/qemu-ram-locate.h"
 
 #include <stdio.h>
@@ -70,11 +70,11 @@ gt_qemu_mtree_ram_ranges(const char *mtree, GError **error)
 
 /* gpa2hva: "Host virtual address for 0x1000 (ram) is 0x7f3c0c000000" */
 static gboolean
-gpa2hva(GtQmp *qmp, guint64 gpa, guint64 *hva, GError **error)
+gpa2hva(GtQemuHmpFn hmp, gpointer ctx, guint64 gpa, guint64 *hva, GError **error)
 {
   g_autofree char *cmd = g_strdup_printf("gpa2hva 0x%" G_GINT64_MODIFIER "x", gpa);
   g_autofree char *out = NULL;
-  if (!gt_qmp_hmp(qmp, cmd, &out, error))
+  if (!hmp(ctx, cmd, &out, error))
     return FALSE;
   const char *is = strstr(out, " is 0x");
   if (!g_str_has_prefix(out, "Host virtual address for ") || !is ||
@@ -88,13 +88,14 @@ gpa2hva(GtQmp *qmp, guint64 gpa, guint64 *hva, GError **error)
 /* Host address of each range, checked at both ends; contiguous neighbours
  * merged. */
 static GArray *
-host_addresses(GtQmp *qmp, GArray *ranges, GError **error)
+host_addresses(GtQemuHmpFn hmp, gpointer ctx, GArray *ranges, GError **error)
 {
   g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(GtQemuRamRange));
   for (guint i = 0; i < ranges->len; i++) {
     GtQemuRamRange r = g_array_index(ranges, GtQemuRamRange, i);
     guint64 last = r.gpa + ((r.size - 1) & ~(PAGE - 1)), hva_last;
-    if (!gpa2hva(qmp, r.gpa, &r.host, error) || !gpa2hva(qmp, last, &hva_last, error))
+    if (!gpa2hva(hmp, ctx, r.gpa, &r.host, error) ||
+        !gpa2hva(hmp, ctx, last, &hva_last, error))
       return NULL;
     if (hva_last - r.host != last - r.gpa) {
       g_set_error(error, GT_ERROR, GT_ERROR_PROTOCOL,
@@ -112,19 +113,19 @@ host_addresses(GtQmp *qmp, GArray *ranges, GError **error)
 }
 
 GtQemuRam *
-gt_qemu_ram_locate(GtQmp *qmp, pid_t pid, GError **error)
+gt_qemu_ram_locate(GtQemuHmpFn hmp, gpointer ctx, pid_t pid, GError **error)
 {
   g_autofree char *mtree = NULL;
   if (pid <= 0) {
     g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED, "QEMU's process id is unknown");
     return NULL;
   }
-  if (!gt_qmp_hmp(qmp, "info mtree -f", &mtree, error))
+  if (!hmp(ctx, "info mtree -f", &mtree, error))
     return NULL;
   g_autoptr(GArray) ranges = gt_qemu_mtree_ram_ranges(mtree, error);
   if (!ranges)
     return NULL;
-  g_autoptr(GArray) hosted = host_addresses(qmp, ranges, error);
+  g_autoptr(GArray) hosted = host_addresses(hmp, ctx, ranges, error);
   if (!hosted)
     return NULL;
   return gt_qemu_ram_open_process(pid, (const GtQemuRamRange *)hosted->data, hosted->len,

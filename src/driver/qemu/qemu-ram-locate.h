@@ -7,10 +7,12 @@
 #pragma once
 
 #include "driver/qemu/qemu-ram.h"
-#include "driver/qemu/qmp.h"
+
+/* Runs one HMP command (over QMP, or the gdb stub's qRcmd). */
+typedef gboolean (*GtQemuHmpFn)(gpointer ctx, const char *cmd, char **output, GError **error);
 
 /* Parses `info mtree -f` output: the RAM and ROM ranges of the flat view of
  * address space "memory", sorted, host fields 0. Exposed for tests. */
 GArray *gt_qemu_mtree_ram_ranges(const char *mtree, GError **error);
 
-GtQemuRam *gt_qemu_ram_locate(GtQmp *qmp, pid_t pid, GError **error);
+GtQemuRam *gt_qemu_ram_locate(GtQemuHmpFn hmp, gpointer ctx, pid_t pid, GError **error);
