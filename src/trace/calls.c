@@ -186,7 +186,7 @@ gt_engine_finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolea
   };
   if (returned) {
     st.regs = *regs;
-    st.retval = (gint64)regs->r[GT_REG_RAX];
+    st.retval = gt_syscall_meta_result(pd->probe->meta, regs->r[GT_REG_RAX]);
   }
   gt_engine_meter_begin(e);
   if (returned && pd->probe->ret_cb)

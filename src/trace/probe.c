@@ -7,7 +7,27 @@
 /* The 5-byte NOP that ftrace leaves at every traceable function entry
  * (nopl 0x0(%rax,%rax,1)); passing over it needs no single-step. */
 static const guint8 ftrace_nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const guint8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+/* What may stand before it (kernels with CONFIG_X86_KERNEL_IBT): endbr64,
+ * or the 4-byte NOP a kernel on IBT hardware writes over an endbr64 it
+ * seals at boot (gen_endbr_poison(): osp nopl (%rax) up to 6.16, nopl
+ * -42(%rax) since). */
+static const guint8 entry_marks[][4] = {
+  { 0xf3, 0x0f, 0x1e, 0xfa },   /* endbr64 */
+  { 0x66, 0x0f, 0x1f, 0x00 },   /* sealed endbr64 */
+  { 0x0f, 0x1f, 0x40, 0xd6 },   /* sealed endbr64, later kernels */
+};
+
+gint
+gt_probe_ftrace_nop_offset(const guint8 *code, gsize len)
+{
+  guint off = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(entry_marks); i++)
+    if (len >= sizeof entry_marks[i] && memcmp(code, entry_marks[i], sizeof entry_marks[i]) == 0)
+      off = sizeof entry_marks[i];
+  if (len < off + sizeof ftrace_nop || memcmp(code + off, ftrace_nop, sizeof ftrace_nop) != 0)
+    return -1;
+  return (gint)off;
+}
 
 static const char *const noreturn_names[] = {
   "exit", "exit_group", "do_exit", "do_group_exit", "make_task_dead", NULL,
@@ -41,8 +61,8 @@ choose_site(GtVmi *vmi, GtProbe *p, GError **error)
     g_prefix_error(error, "cannot read the code of %s: ", p->symbol);
     return FALSE;
   }
-  guint off = memcmp(code, endbr64, sizeof endbr64) == 0 ? sizeof endbr64 : 0;
-  if (memcmp(code + off, ftrace_nop, sizeof ftrace_nop) != 0) {
+  gint off = gt_probe_ftrace_nop_offset(code, sizeof code);
+  if (off < 0) {
     /* No NOP to pass over (a notrace function, or ftrace is using it): the
      * breakpoint is stepped over instead, which costs a second stop. */
     if (!vmi->driver->ops->step) {
@@ -55,7 +75,7 @@ choose_site(GtVmi *vmi, GtProbe *p, GError **error)
     p->skip = 0;
     return TRUE;
   }
-  p->bp = p->func + off;
+  p->bp = p->func + (guint)off;
   p->skip = sizeof ftrace_nop;
   return TRUE;
 }

@@ -34,6 +34,10 @@ typedef struct {
 } GtProbe;
 
 void gt_probe_free(GtProbe *p);
+/* Where the ftrace NOP is in the code at a function's entry: 0, or 4 after
+ * endbr64 (or the NOP a kernel seals an endbr64 with); -1 if there is none
+ * (the function is notrace, or ftrace is using its site). */
+gint gt_probe_ftrace_nop_offset(const guint8 *code, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtProbe, gt_probe_free)
 
 /* Resolves a user-given name ("openat", "sys_openat", "__x64_sys_openat",

@@ -41,6 +41,7 @@ gt_trampoline_find(GtVmi *vmi, guint64 *addr, GError **error)
     gsize n = gt_mem_read_partial(vmi->mem, vmi->kcr3, start, code, sizeof code);
     guint64 found = gt_trampoline_scan(code, n, start);
     if (found) {
+      g_debug("return trap at %s+%#" G_GINT64_MODIFIER "x", dispatchers[i], found - start);
       *addr = found;
       return TRUE;
     }

@@ -48,6 +48,24 @@ render_type(const struct btf *b, guint32 id, GString *out, int depth)
   }
 }
 
+/* The width and signedness of a result of type id (typedefs and qualifiers
+ * looked through): integers (bool included) and enums narrower than rax;
+ * anything else leaves *size 0 (all of rax). */
+static void
+result_width(const struct btf *b, guint32 id, guint *size, gboolean *is_signed)
+{
+  *size = 0;
+  *is_signed = FALSE;
+  __s32 rid = id ? btf__resolve_type(b, id) : -1;
+  const struct btf_type *t = rid > 0 ? btf__type_by_id(b, (guint32)rid) : NULL;
+  if (!t || !(btf_is_int(t) || btf_is_any_enum(t)) ||
+      !(t->size == 1 || t->size == 2 || t->size == 4))
+    return;
+  *size = t->size;
+  /* BTF marks signed enums with kind_flag. */
+  *is_signed = btf_is_int(t) ? (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 : btf_kflag(t);
+}
+
 GtSyscallMeta *
 gt_kbtf_func_meta(GtKernelBtf *kb, const char *func)
 {
@@ -66,6 +84,7 @@ gt_kbtf_func_meta(GtKernelBtf *kb, const char *func)
   m->nr = -1;
   m->nargs = btf_vlen(proto);
   m->returns_void = proto->type == 0;
+  result_width(b, proto->type, &m->ret_size, &m->ret_signed);
   const struct btf_param *p = btf_params(proto);
   for (guint i = 0; i < m->nargs; i++) {
     const char *pname = btf__name_by_offset(b, p[i].name_off);

@@ -63,9 +63,17 @@ typedef struct {
   char *arg_types[6];     /* "const char *", "int", ... */
   char *arg_names[6];     /* "filename", "flags", ... */
   gboolean returns_void;  /* a kernel function without a result (from BTF) */
+  /* The result's width in bytes (1, 2, 4; 0: all of rax) and signedness,
+   * from BTF: a function returning bool or int leaves the rest of rax
+   * undefined. System calls return long (0). */
+  guint ret_size;
+  gboolean ret_signed;
 } GtSyscallMeta;
 
 void gt_syscall_meta_free(GtSyscallMeta *m);
+/* The function's result as its declared type gives it, from rax (m may be
+ * NULL: all of rax). */
+gint64 gt_syscall_meta_result(const GtSyscallMeta *m, guint64 rax);
 /* A kernel function's parameters from BTF, in the same form (nr = -1);
  * NULL if BTF does not describe it. */
 GtSyscallMeta *gt_kbtf_func_meta(GtKernelBtf *btf, const char *func);

@@ -44,6 +44,17 @@ gt_syscall_meta_free(GtSyscallMeta *m)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtSyscallMeta, gt_syscall_meta_free)
 
+gint64
+gt_syscall_meta_result(const GtSyscallMeta *m, guint64 rax)
+{
+  switch (m ? m->ret_size : 0) {
+  case 1: return m->ret_signed ? (gint64)(gint8)rax : (gint64)(guint8)rax;
+  case 2: return m->ret_signed ? (gint64)(gint16)rax : (gint64)(guint16)rax;
+  case 4: return m->ret_signed ? (gint64)(gint32)rax : (gint64)(guint32)rax;
+  default: return (gint64)rax;
+  }
+}
+
 /* A whole NUL-terminated string of at most GT_META_STR_MAX bytes, or NULL. */
 static char *
 read_str(GtLinux *lx, guint64 va)

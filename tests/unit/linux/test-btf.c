@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <guestrace/types.h>
+#include "os/linux/linux.h"
 #include "os/linux/offsets.h"
 
 #define HOST_BTF "/sys/kernel/btf/vmlinux"
@@ -386,6 +387,48 @@ test_offsets_missing_struct(void)
   g_assert_nonnull(strstr(error->message, "task_struct"));
 }
 
+/* A function's result keeps only its declared width of rax: a bool or int
+ * function leaves garbage above (do_syscall_64 returns bool since 6.5). */
+static void
+test_result_width(void)
+{
+  struct btf *b = btf__new_empty();
+  int t_bool = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+  int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int t_u16 = btf__add_int(b, "unsigned short", 2, 0);
+  int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+  int t_cint = btf__add_const(b, btf__add_typedef(b, "myint_t", t_int));
+  int t_enum = btf__add_enum(b, "e", 4);
+  btf__add_enum_value(b, "E0", 0);
+  int t_ptr = btf__add_ptr(b, t_long);
+  const int rets[] = { t_bool, t_cint, t_u16, t_long, t_enum, t_ptr, 0 };
+  const char *names[] = { "f_bool", "f_int", "f_u16", "f_long", "f_enum", "f_ptr", "f_void" };
+  for (guint i = 0; i < G_N_ELEMENTS(rets); i++) {
+    int proto = btf__add_func_proto(b, rets[i]);
+    btf__add_func_param(b, "x", t_int);
+    btf__add_func(b, names[i], BTF_FUNC_GLOBAL, proto);
+  }
+  guint32 size = 0;
+  const void *raw = btf__raw_data(b, &size);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtKernelBtf) kb = gt_kbtf_load_raw(raw, size, &error);
+  g_assert_no_error(error);
+  btf__free(b);
+
+  const guint64 rax = 0xffffffff8047b701ull;   /* a true bool with garbage above */
+  const gint64 want[] = { 1, (gint32)0x8047b701, 0xb701, (gint64)rax, 0x8047b701,
+                          (gint64)rax, (gint64)rax };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    GtSyscallMeta *m = gt_kbtf_func_meta(kb, names[i]);
+    g_assert_nonnull(m);
+    g_assert_cmpint(m->returns_void, ==, rets[i] == 0);
+    g_assert_cmpint(gt_syscall_meta_result(m, rax), ==, want[i]);
+    gt_syscall_meta_free(m);
+  }
+  /* No description: all of rax. */
+  g_assert_cmpint(gt_syscall_meta_result(NULL, rax), ==, (gint64)rax);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -399,5 +442,6 @@ main(int argc, char **argv)
   g_test_add_func("/linux/btf/cycles", test_cycles);
   g_test_add_func("/linux/btf/work-limit", test_work_limit);
   g_test_add_func("/linux/btf/bad-headers", test_bad_headers);
+  g_test_add_func("/linux/btf/result-width", test_result_width);
   return g_test_run();
 }
