@@ -4,7 +4,8 @@
  *   pages the child never touched (gtw-unfaulted): decoded exactly, from
  *   the page cache, in JSON and in text;
  * - -y: descriptors of a file on / and on /tmp (another mount), a deleted
- *   file, a pipe, a socket and an eventfd, and AT_FDCWD, annotated from the
+ *   file, a pipe, a socket, an eventfd, a memfd, /dev/null, a /proc file,
+ *   and AT_FDCWD, annotated from the
  *   guest's file table exactly as the guest's own /proc/self/fd/N reads
  *   (gtw-fds logs those links). */
 #include "e2e-util.h"
@@ -176,7 +177,7 @@ test_fd_paths(void)
                                           json_object_get_int_member(f, "fd"), ann));
     links++;
   }
-  g_assert_cmpuint(links, ==, 7);
+  g_assert_cmpuint(links, ==, 10);
   g_assert_nonnull(cwd);
   g_autofree char *at = g_strdup_printf("openat(AT_FDCWD<%s>, ", cwd);
   g_ptr_array_add(want, g_steal_pointer(&at));
@@ -192,7 +193,8 @@ test_fd_paths(void)
   }
   /* The kinds the workload made, as the guest named them. */
   const char *kinds[] = { "<pipe:[", "<socket:[", "<anon_inode:[eventfd]>", "(deleted)",
-                          "</bin/gtw-hello>", NULL };
+                          "</bin/gtw-hello>", "</memfd:gtw-memfd>(deleted)", "</dev/null>",
+                          "/status>", NULL };
   for (guint i = 0; kinds[i]; i++)
     g_assert_nonnull(strstr(out, kinds[i]));
 }

@@ -1,6 +1,8 @@
 /* gtw-fds PREFIX: opens descriptors of every kind -y annotates — a file on
  * the root file system, a file on /tmp (another mount), a deleted file, a
- * pipe, a socket, an eventfd — logs what the guest's own /proc says each
+ * pipe, a socket, an eventfd, a memfd (on the kernel's internal shmem
+ * mount, outside the process's root), /dev/null (devtmpfs) and a /proc
+ * file — logs what the guest's own /proc says each
  * one is (a line {"fdlink":{"fd":N,"link":"..."}} from readlink of
  * /proc/self/fd/N, and {"cwd":"..."} from /proc/self/cwd), then closes
  * them one by one with logged close calls. */
@@ -38,7 +40,7 @@ int main(int argc, char **argv)
   char file[256], gone[256], proc[64];
   snprintf(file, sizeof file, "/tmp/%s-fds-file", prefix);
   snprintf(gone, sizeof gone, "/tmp/%s-fds-gone", prefix);
-  int fds[8], n = 0;
+  int fds[12], n = 0;
   fds[n++] = (int)wl_openat(AT_FDCWD, "/bin/gtw-hello", O_RDONLY, 0);
   fds[n++] = (int)wl_openat(AT_FDCWD, file, O_RDWR | O_CREAT | O_TRUNC, 0600);
   fds[n++] = (int)wl_openat(AT_FDCWD, gone, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -50,6 +52,9 @@ int main(int argc, char **argv)
   }
   fds[n++] = (int)syscall(SYS_socket, AF_UNIX, SOCK_DGRAM, 0);
   fds[n++] = (int)syscall(SYS_eventfd2, 0, 0);
+  fds[n++] = (int)syscall(SYS_memfd_create, "gtw-memfd", 0);
+  fds[n++] = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+  fds[n++] = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY);
   log_link("cwd", -1, "/proc/self/cwd");
   for (int i = 0; i < n; i++) {
     if (fds[i] < 0)
