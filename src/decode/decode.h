@@ -44,6 +44,9 @@ typedef struct {
    * "socket:[123]"; AT_FDCWD: the working directory); FALSE if unknown.
    * *deleted is set for an unlinked file. NULL: not available. */
   gboolean (*describe_fd)(void *ctx, gint fd, GString *out, gboolean *deleted);
+  /* The caller's user stack pointer at the call (rt_sigreturn's frame); 0
+   * if unknown. */
+  guint64 user_sp;
 } GtArgReader;
 
 /* Longest path read from the guest (paths are never cut, as strace). */

@@ -83,6 +83,7 @@ void gt_dec_rseq(GtDc *c);
 void gt_dec_rt_sigaction(GtDc *c);
 void gt_dec_rt_sigpending(GtDc *c);
 void gt_dec_rt_sigprocmask(GtDc *c);
+void gt_dec_rt_sigreturn(GtDc *c);
 void gt_dec_sendto(GtDc *c);
 void gt_dec_set_robust_list(GtDc *c);
 void gt_dec_set_tid_address(GtDc *c);

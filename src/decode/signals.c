@@ -116,3 +116,34 @@ gt_dec_rt_sigpending(GtDc *c)
     sigset_arg(c, 0, dc_arg(c, 1));
   }
 }
+
+/* rt_sigreturn takes no argument; strace shows the mask it restores, read
+ * from the signal frame the return pops (struct rt_sigframe at the user
+ * stack pointer minus the return address slot, its uc.uc_sigmask). The
+ * record gains one argument, "frame" (the frame's address), for it. */
+void
+gt_dec_rt_sigreturn(GtDc *c)
+{
+  GtRecord *rec = c->rec;
+  if (c->exiting || rec->nargs != 0 || !c->rd->user_sp || !c->rd->btf)
+    return;
+  guint uc = 0, uc_size = 0, mask = 0, mask_size = 0;
+  if (!gt_kbtf_member_offset(c->rd->btf, "rt_sigframe", "uc", &uc, &uc_size, NULL) ||
+      !gt_kbtf_member_offset(c->rd->btf, "ucontext", "uc_sigmask", &mask, &mask_size, NULL) ||
+      mask_size == 0 || mask_size > 16)
+    return;
+  guint64 frame = c->rd->user_sp - 8;
+  GString *s = g_string_new("{mask=");
+  JsonNode *j = NULL;
+  if (!dc_sigset(c, frame + uc + mask, mask_size, s, &j)) {
+    g_string_free(s, TRUE);
+    return;
+  }
+  g_string_append_c(s, '}');
+  rec->nargs = 1;
+  GtRecordArg *a = &rec->args[0];
+  a->name = g_strdup("frame");
+  a->value = frame;
+  a->svalue = (gint64)frame;
+  dc_set(c, 0, g_string_free(s, FALSE), j);
+}

@@ -71,7 +71,7 @@ static const GtDecoderEntry decoders[] = {
   { "getgroups", gt_dec_getgroups },
   /* signals */
   { "rt_sigaction", gt_dec_rt_sigaction }, { "rt_sigprocmask", gt_dec_rt_sigprocmask },
-  { "rt_sigpending", gt_dec_rt_sigpending },
+  { "rt_sigpending", gt_dec_rt_sigpending }, { "rt_sigreturn", gt_dec_rt_sigreturn },
   /* network */
   { "socket", gt_dec_socket }, { "socketpair", gt_dec_socketpair },
   { "bind", gt_dec_sockaddr_in }, { "connect", gt_dec_sockaddr_in },

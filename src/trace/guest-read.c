@@ -179,7 +179,7 @@ GtArgReader
 gt_state_arg_reader(GtGuestState *st)
 {
   GtArgReader rd = { reader_string, reader_bytes, st, gt_linux_btf(st->engine->lx),
-                     &st->engine->decode_opts, reader_describe_fd };
+                     &st->engine->decode_opts, reader_describe_fd, st->user_sp };
   return rd;
 }
 
@@ -208,6 +208,10 @@ gt_engine_read_args(GtEngine *e, GtGuestState *st, GError **error)
   for (guint i = 0; i < 6; i++)
     if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, regs_ptr + off[i], &st->args[i], error))
       return FALSE;
+  /* The user stack pointer: rt_sigreturn's signal frame sits there. */
+  if (st->probe->abi == GT_ABI_PTREGS_64 &&
+      !gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, regs_ptr + o->regs_sp, &st->user_sp, NULL))
+    st->user_sp = 0;
   return TRUE;
 }
 

@@ -28,6 +28,7 @@ struct _GtGuestState {
   GtRegs regs;
   const GtTaskInfo *task;
   guint64 args[6];
+  guint64 user_sp;        /* the caller's stack pointer at the call, 0 if unknown */
   gboolean is_return;
   gint64 retval;
   gboolean hijack;

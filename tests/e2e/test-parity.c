@@ -4,27 +4,10 @@
  * from outside in text form. Every strace line of the workload's process
  * must be guestrace's line for the same call, character for character,
  * with only the "[pid N comm] " prefix and strace's column padding before
- * " = " normalised. The only lines allowed to differ are listed in
- * known_differences, each with its reason (also in the README). */
+ * " = " normalised. No line may differ. */
 #include "e2e-util.h"
 
 #include <string.h>
-
-/* Calls whose line cannot be identical, and why. Each is a whole-call
- * exception: any other call that differs fails the test. */
-static const struct { const char *call, *reason; } known_differences[] = {
-  { "rt_sigreturn", "strace prints the signal mask it reads from the signal frame on the "
-                    "user stack; guestrace does not read the frame" },
-};
-
-static gboolean
-known(const char *name)
-{
-  for (guint i = 0; i < G_N_ELEMENTS(known_differences); i++)
-    if (!g_strcmp0(known_differences[i].call, name))
-      return TRUE;
-  return FALSE;
-}
 
 /* "name(args) = r" with strace's padding before " = " removed. */
 static char *
@@ -99,7 +82,7 @@ strace_lines(GPtrArray *raw)
 /* Pairs the two sequences by call name (longest common subsequence) and
  * counts identical lines. */
 static void
-compare(GPtrArray *st, GPtrArray *gt, guint *identical, guint *allowed)
+compare(GPtrArray *st, GPtrArray *gt, guint *identical)
 {
   guint n = st->len, m = gt->len;
   g_autofree guint *lcs = g_new0(guint, (n + 1) * (m + 1));
@@ -119,10 +102,6 @@ compare(GPtrArray *st, GPtrArray *gt, guint *identical, guint *allowed)
     if (i < n && j < m && !g_strcmp0(sn->pdata[i], gn->pdata[j])) {
       if (!g_strcmp0(st->pdata[i], gt->pdata[j])) {
         (*identical)++;
-      } else if (known(sn->pdata[i])) {
-        (*allowed)++;
-        g_test_message("known difference:\n  strace    %s\n  guestrace %s",
-                       (char *)st->pdata[i], (char *)gt->pdata[j]);
       } else {
         g_test_message("differs:\n  strace    %s\n  guestrace %s", (char *)st->pdata[i],
                        (char *)gt->pdata[j]);
@@ -173,10 +152,10 @@ run_parity(const char *options)
   g_autoptr(GPtrArray) st = strace_lines(raw);
   g_autofree char *out = e2e_tool_stdout(t);
   g_autoptr(GPtrArray) gt = guestrace_lines(out);
-  guint identical = 0, allowed = 0;
-  compare(st, gt, &identical, &allowed);
-  g_test_message("parity (%s): %u of %u strace lines identical (%u known differences)",
-                 *options ? options : "default options", identical, st->len, allowed);
+  guint identical = 0;
+  compare(st, gt, &identical);
+  g_test_message("parity (%s): %u of %u strace lines identical",
+                 *options ? options : "default options", identical, st->len);
   g_assert_cmpuint(st->len, >, 100);
 }
 

@@ -109,6 +109,8 @@ nr_of(const char *name)
 }
 
 static GtDecodeOptions options;
+/* The caller's stack pointer given to the decoders (rt_sigreturn). */
+static guint64 user_sp;
 
 /* Decodes name(raw...) = result (has_result FALSE: "= ?") and checks the
  * text line without its "[pid ...] " prefix. */
@@ -117,7 +119,7 @@ check_call(const char *name, guint nargs, const guint64 raw[6], gboolean has_res
            gint64 result, const char *want)
 {
   GtSyscallMeta m = { .name = (char *)name, .nr = nr_of(name), .nargs = nargs };
-  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, NULL };
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, NULL, user_sp };
   g_autoptr(GtRecord) rec = gt_record_new();
   rec->name = g_strdup(name);
   rec->nr = m.nr;
@@ -357,6 +359,16 @@ test_signals(void)
   CALL("rt_sigprocmask", 4, 0, "rt_sigprocmask(SIG_SETMASK, ~[KILL], NULL, 8) = 0", 2, BUF + 16,
        0, 8);
   CALL("tgkill", 3, 0, "tgkill(24722, 24722, SIGRTMIN) = 0", 24722, 24722, 32);
+  /* rt_sigreturn: the mask in the signal frame at the stack pointer - 8. */
+  guint uc = 0, mask = 0, size = 0;
+  g_assert_true(gt_kbtf_member_offset(btf, "rt_sigframe", "uc", &uc, &size, NULL));
+  g_assert_true(gt_kbtf_member_offset(btf, "ucontext", "uc_sigmask", &mask, &size, NULL));
+  guint64 usr1 = 1ULL << (10 - 1);
+  mem_put(0x40000 - 8 + uc + mask, &usr1, sizeof usr1);
+  user_sp = 0x40000;
+  CALL("rt_sigreturn", 0, 0, "rt_sigreturn({mask=[USR1]}) = 0", 0);
+  user_sp = 0;
+  CALL("rt_sigreturn", 0, 0, "rt_sigreturn() = 0", 0);
 }
 
 static void
