@@ -8,9 +8,9 @@
  * (nopl 0x0(%rax,%rax,1)); passing over it needs no single-step. */
 static const guint8 ftrace_nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 /* What may stand before it (kernels with CONFIG_X86_KERNEL_IBT): endbr64,
- * or the 4-byte NOP a kernel on IBT hardware writes over an endbr64 it
- * seals at boot (gen_endbr_poison(): osp nopl (%rax) up to 6.16, nopl
- * -42(%rax) since). */
+ * or the 4-byte NOP the kernel writes at boot over an endbr64 of a function
+ * never called indirectly (gen_endbr_poison(): osp nopl (%rax) up to 6.16,
+ * nopl -42(%rax) since; a 6.12 guest under TCG has it at do_syscall_64). */
 static const guint8 entry_marks[][4] = {
   { 0xf3, 0x0f, 0x1e, 0xfa },   /* endbr64 */
   { 0x66, 0x0f, 0x1f, 0x00 },   /* sealed endbr64 */
