@@ -290,6 +290,20 @@ GT_API const GError *gt_loop_get_error(GtLoop *loop);
  */
 GT_API guint64 gt_loop_get_stop_count(GtLoop *loop);
 
+/**
+ * gt_loop_get_stop_times:
+ * @loop: a #GtLoop.
+ * @median_us: (out): the median time one stop held the guest, in µs.
+ * @worst_us: (out): the longest, in µs.
+ *
+ * How long the tracer kept the guest's vCPUs waiting per stop: from the
+ * stop's arrival to the end of its handling (decoding, filters, callbacks),
+ * bounded by the per-stop read budget.
+ *
+ * Returns: FALSE if the guest never stopped.
+ */
+GT_API gboolean gt_loop_get_stop_times(GtLoop *loop, guint64 *median_us, guint64 *worst_us);
+
 /* ---- The guest at a call ---------------------------------------------- */
 
 /**

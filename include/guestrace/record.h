@@ -100,6 +100,14 @@ GT_API void gt_loop_set_string_style(GtLoop *loop, GtEscapeStyle style);
 GT_API void gt_loop_set_show_fd_paths(GtLoop *loop, gboolean show);
 
 /**
+ * gt_loop_set_envp_strings:
+ * @loop: a #GtLoop, not yet started.
+ * @read: read execve's environment strings (the default: JSON records show
+ *   them); FALSE reads only their count, which is all text records show.
+ */
+GT_API void gt_loop_set_envp_strings(GtLoop *loop, gboolean read);
+
+/**
  * gt_loop_add_pid_filter:
  * @loop: a #GtLoop.
  * @pid: a process id.

@@ -144,6 +144,12 @@ gt_loop_set_string_style(GtLoop *l, GtEscapeStyle style)
 }
 
 GT_API void
+gt_loop_set_envp_strings(GtLoop *l, gboolean read)
+{
+  gt_engine_decode_options(l->engine)->envp_strings = read;
+}
+
+GT_API void
 gt_loop_set_show_fd_paths(GtLoop *l, gboolean show)
 {
   gt_engine_decode_options(l->engine)->fd_paths = show;
@@ -153,6 +159,13 @@ GT_API void gt_loop_add_pid_filter(GtLoop *l, gt_pid_t pid) { gt_engine_add_pid_
 GT_API void gt_loop_add_comm_filter(GtLoop *l, const char *c) { gt_engine_add_comm_filter(l->engine, c); }
 GT_API guint gt_loop_get_probe_count(GtLoop *l) { return gt_engine_probe_count(l->engine); }
 GT_API guint64 gt_loop_get_stop_count(GtLoop *l) { return gt_engine_stop_count(l->engine); }
+
+GT_API gboolean
+gt_loop_get_stop_times(GtLoop *l, guint64 *median_us, guint64 *worst_us)
+{
+  g_return_val_if_fail(l && median_us && worst_us, FALSE);
+  return gt_engine_stop_times(l->engine, median_us, worst_us);
+}
 GT_API GtExitReason gt_loop_get_exit_reason(GtLoop *l) { return l->reason; }
 GT_API const GError *gt_loop_get_error(GtLoop *l) { return l->error; }
 

@@ -19,6 +19,9 @@ typedef struct {
   gsize json_size;        /* bytes of a string kept for JSON (default 4096) */
   GtEscapeStyle style;    /* -x: GT_ESCAPE_HEX_NONASCII, -xx: GT_ESCAPE_HEX_ALL */
   gboolean fd_paths;      /* -y: descriptors annotated with what they are */
+  /* envp's strings are read (JSON shows them); FALSE: only its count, all
+   * text shows, so nothing more is read. */
+  gboolean envp_strings;
 } GtDecodeOptions;
 
 #define GT_DECODE_TEXT_SIZE_DEFAULT 32

@@ -30,9 +30,9 @@ string_array(GtDc *c, guint i, gboolean envp)
       complete = TRUE;
       break;
     }
-    if (envp) {
+    if (envp && !dc_opt(c)->envp_strings) {
       /* Only the count is shown: the strings are not read. */
-      g_ptr_array_add(items, NULL);
+      g_ptr_array_add(items, g_strdup(""));
       continue;
     }
     gboolean trunc = FALSE;
@@ -47,7 +47,8 @@ string_array(GtDc *c, guint i, gboolean envp)
     dc_set(c, i, g_strdup_printf("%#" G_GINT64_MODIFIER "x /* %u var%s%s */", a->value,
                                  items->len, items->len == 1 ? "" : "s",
                                  complete ? "" : " (truncated)"), NULL);
-    return;
+    if (!dc_opt(c)->envp_strings)
+      return;
   } else {
     GString *s = g_string_new("[");
     for (guint k = 0; k < items->len; k++) {

@@ -157,13 +157,14 @@ gt_decode_options_init(GtDecodeOptions *o)
   o->json_size = GT_DECODE_JSON_SIZE_DEFAULT;
   o->style = GT_ESCAPE_OCTAL;
   o->fd_paths = FALSE;
+  o->envp_strings = TRUE;
 }
 
 const GtDecodeOptions *
 dc_opt(const GtDc *c)
 {
   static const GtDecodeOptions defaults = {
-    GT_DECODE_TEXT_SIZE_DEFAULT, GT_DECODE_JSON_SIZE_DEFAULT, GT_ESCAPE_OCTAL, FALSE,
+    GT_DECODE_TEXT_SIZE_DEFAULT, GT_DECODE_JSON_SIZE_DEFAULT, GT_ESCAPE_OCTAL, FALSE, TRUE,
   };
   return c->rd->opt ? c->rd->opt : &defaults;
 }

@@ -56,6 +56,9 @@ struct GtEngine {
   GtMemBudget left;
   GArray *stop_procs;
   gboolean procs_spent;
+  /* How long each stop held the guest (µs), and the longest. */
+  GArray *stop_us;
+  guint32 stop_worst_us;
 };
 
 /* Default read budget of one stop: enough for an execve with 256 arguments

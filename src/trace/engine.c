@@ -26,6 +26,7 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
   e->vmi = vmi;
   e->budget = (GtMemBudget){ GT_STOP_BUDGET_READS, GT_STOP_BUDGET_BYTES };
   e->left = e->budget;
+  e->stop_us = g_array_new(FALSE, FALSE, sizeof(guint32));
   gt_engine_set_user_fallback(e, gt_engine_unfaulted_fallback, NULL);
   e->lx = g_steal_pointer(&lx);
   g_autoptr(GError) merr = NULL;
@@ -64,6 +65,7 @@ gt_engine_free(GtEngine *e)
   gt_select_free(e->select);
   if (e->stop_procs)
     g_array_unref(e->stop_procs);
+  g_array_unref(e->stop_us);
   if (e->record_destroy)
     e->record_destroy(e->record_data);
   gt_linux_free(e->lx);
@@ -220,11 +222,10 @@ gt_engine_start(GtEngine *e, GError **error)
   return TRUE;
 }
 
-gboolean
-gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
+static gboolean
+handle_stop(GtEngine *e, const GtStop *stop, GError **error)
 {
   GtDriver *d = e->vmi->driver;
-  e->stops++;
   e->stop_vcpu = stop->vcpu;
   gt_mem_invalidate(e->vmi->mem);
   gt_engine_stop_begin(e);
@@ -238,6 +239,41 @@ gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
   if (p)
     return gt_engine_handle_call(e, p, stop->vcpu, &regs, error);
   /* Not ours (e.g. a pause that raced with a breakpoint): nothing to do. */
+  return TRUE;
+}
+
+/* Most stop durations kept for the median (later ones count in worst). */
+#define STOP_SAMPLES_MAX (1u << 20)
+
+gboolean
+gt_engine_handle_stop(GtEngine *e, const GtStop *stop, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time();
+  e->stops++;
+  gboolean ok = handle_stop(e, stop, error);
+  guint32 us = (guint32)MIN(g_get_monotonic_time() - t0, (gint64)G_MAXUINT32);
+  e->stop_worst_us = MAX(e->stop_worst_us, us);
+  if (e->stop_us->len < STOP_SAMPLES_MAX)
+    g_array_append_val(e->stop_us, us);
+  return ok;
+}
+
+static gint
+cmp_u32(gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+  return x < y ? -1 : x > y;
+}
+
+gboolean
+gt_engine_stop_times(GtEngine *e, guint64 *median_us, guint64 *worst_us)
+{
+  if (e->stop_us->len == 0)
+    return FALSE;
+  g_autoptr(GArray) sorted = g_array_copy(e->stop_us);
+  g_array_sort(sorted, cmp_u32);
+  *median_us = g_array_index(sorted, guint32, sorted->len / 2);
+  *worst_us = e->stop_worst_us;
   return TRUE;
 }
 

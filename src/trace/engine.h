@@ -72,3 +72,5 @@ gboolean gt_engine_resume(GtEngine *e, GError **error);
  * result. Idempotent. */
 gboolean gt_engine_stop(GtEngine *e, GError **error);
 guint64 gt_engine_stop_count(GtEngine *e);
+/* Median and longest time a stop held the guest, in µs; FALSE if none. */
+gboolean gt_engine_stop_times(GtEngine *e, guint64 *median_us, guint64 *worst_us);

@@ -280,6 +280,8 @@ gt_cmd_trace(int argc, char **argv)
                                    : hex_level == 1 ? GT_ESCAPE_HEX_NONASCII
                                                     : GT_ESCAPE_HEX_ALL);
     gt_loop_set_show_fd_paths(loop, fd_paths);
+    /* Text shows envp's count only: then its strings are not read. */
+    gt_loop_set_envp_strings(loop, json);
     for (guint i = 0; i < pid_list->len; i++)
       gt_loop_add_pid_filter(loop, g_array_index(pid_list, gt_pid_t, i));
     for (char **c = comms; c && *c; c++)
@@ -322,6 +324,10 @@ gt_cmd_trace(int argc, char **argv)
     gt_summary_print(tc.summary, out);
   fprintf(stderr, "guestrace: %" G_GUINT64_FORMAT " calls reported, %" G_GUINT64_FORMAT
           " stops\n", tc.count, gt_loop_get_stop_count(loop));
+  guint64 median_us = 0, worst_us = 0;
+  if (gt_loop_get_stop_times(loop, &median_us, &worst_us))
+    fprintf(stderr, "guestrace: stop time median %" G_GUINT64_FORMAT " us, worst %"
+            G_GUINT64_FORMAT " us\n", median_us, worst_us);
   gt_loop_free(loop);
   gt_summary_free(tc.summary);
   if (out != stdout)

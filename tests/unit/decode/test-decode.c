@@ -194,23 +194,35 @@ test_call_execve_write(void)
   g_assert_cmpstr(rec->args[1].text, ==, "[\"ls\", \"-l\"]");
   g_assert_cmpuint(g_strv_length(rec->args[1].strv), ==, 2);
   g_assert_cmpstr(rec->args[2].text, ==, "NULL");
-  /* envp: only its count is shown, so no string of it is read: as many
-   * string reads as with no envp at all. */
+  /* envp: when only its count is shown (text), no string of it is read:
+   * as many string reads as with no envp at all. */
+  GtDecodeOptions countonly;
+  gt_decode_options_init(&countonly);
+  countonly.envp_strings = FALSE;
+  GtArgReader rd2 = rd;
+  rd2.opt = &countonly;
   string_reads = 0;
   g_autoptr(GtRecord) noenv = gt_record_new();
   noenv->name = g_strdup("execve");
   noenv->nr = rec->nr;
-  gt_decode_call(noenv, m, raw, 6, &rd);
+  gt_decode_call(noenv, m, raw, 6, &rd2);
   guint without = string_reads;
   g_autoptr(GtRecord) env = gt_record_new();
   env->name = g_strdup("execve");
   env->nr = rec->nr;
   guint64 eraw[6] = { 0x1000, 0x2000, 0x2000 };
   string_reads = 0;
-  gt_decode_call(env, m, eraw, 6, &rd);
+  gt_decode_call(env, m, eraw, 6, &rd2);
   g_assert_cmpstr(env->args[2].text, ==, "0x2000 /* 2 vars */");
   g_assert_null(env->args[2].strv);
   g_assert_cmpuint(string_reads, ==, without);
+  /* By default (JSON shows them) the strings are read. */
+  g_autoptr(GtRecord) envj = gt_record_new();
+  envj->name = g_strdup("execve");
+  envj->nr = rec->nr;
+  gt_decode_call(envj, m, eraw, 6, &rd);
+  g_assert_cmpstr(envj->args[2].text, ==, "0x2000 /* 2 vars */");
+  g_assert_cmpuint(g_strv_length(envj->args[2].strv), ==, 2);
   gt_syscall_meta_free(m);
 
   const char *wtypes[] = { "unsigned int", "const char *", "size_t" };
