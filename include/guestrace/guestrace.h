@@ -251,6 +251,25 @@ GT_API void gt_loop_quit(GtLoop *loop);
 GT_API void gt_loop_free(GtLoop *loop);
 
 /**
+ * gt_guest_recover:
+ * @guest: "qemu:HOST:PORT" or "xen:DOMAIN".
+ * @options: (nullable): only @mem_path, @lowmem and @timeout_ms are used.
+ * @report: (out) (optional) (nullable) (transfer full): what was repaired,
+ *   NULL when there was nothing to repair.
+ * @error: return location for a #GError.
+ *
+ * Repairs what a tracer that died without cleaning up left in @guest, from
+ * the journal it kept (redirected return addresses, patched code bytes,
+ * vCPUs stopped on the return trap), and detaches: the guest runs on.
+ * Every attach (gt_loop_new_full()) does this first anyway; this does only
+ * that.
+ *
+ * Returns: TRUE if the guest could be attached and repaired.
+ */
+GT_API gboolean gt_guest_recover(const char *guest, const GtLoopOptions *options,
+                                 char **report, GError **error);
+
+/**
  * GtExitReason:
  * @GT_EXIT_NONE: the loop has not run.
  * @GT_EXIT_QUIT: gt_loop_quit() was called.

@@ -15,6 +15,7 @@ struct _GtLoop {
   int quit_fd;                /* eventfd: gt_loop_quit is async-signal-safe */
   volatile gint quit_requested;
   GtExitReason reason;
+  gboolean lost;              /* the connection to the hypervisor broke */
   GError *error;
 };
 

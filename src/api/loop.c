@@ -207,6 +207,16 @@ on_stop_ready(gint fd, GIOCondition cond, gpointer data)
       finish(loop, GT_EXIT_GUEST_GONE, NULL);
       return G_SOURCE_CONTINUE;
     }
+    if (stop.kind == GT_STOP_LOST) {
+      g_autoptr(GError) lost = g_error_new(
+        GT_ERROR, GT_ERROR_CONNECT,
+        "lost the connection to the hypervisor (the guest did not power off): it may be "
+        "stopped with our changes in it; the guardian or `guestrace recover %s` repairs it",
+        loop->guest);
+      loop->lost = TRUE;
+      finish(loop, GT_EXIT_ERROR, lost);
+      return G_SOURCE_CONTINUE;
+    }
     if (!gt_engine_handle_stop(loop->engine, &stop, &error) ||
         !gt_engine_resume(loop->engine, &error)) {
       finish(loop, GT_EXIT_ERROR, error);
@@ -262,7 +272,7 @@ gt_loop_run(GtLoop *loop)
   g_source_remove(stop_src);
   g_clear_pointer(&loop->main, g_main_loop_unref);
   g_atomic_int_set(&loop->quit_requested, 0);
-  if (loop->reason != GT_EXIT_GUEST_GONE) {
+  if (loop->reason != GT_EXIT_GUEST_GONE && !loop->lost) {
     g_autoptr(GError) stop_error = NULL;
     if (!gt_engine_stop(loop->engine, &stop_error)) {
       g_warning("while removing instrumentation: %s", stop_error->message);
@@ -289,7 +299,7 @@ gt_loop_free(GtLoop *loop)
 {
   if (!loop)
     return;
-  if (loop->reason != GT_EXIT_GUEST_GONE)
+  if (loop->reason != GT_EXIT_GUEST_GONE && !loop->lost)
     gt_engine_stop(loop->engine, NULL);
   gt_loop_replace_sink(loop, NULL);   /* delivers what is queued, or spools it */
   gt_engine_free(loop->engine);

@@ -1,5 +1,7 @@
 /* Chooses a driver from the guest spec the user gave. */
 #include "driver/driver.h"
+#include "driver/journal.h"
+#include "driver/recover.h"
 
 #include <stdlib.h>
 
@@ -14,8 +16,8 @@ parse_port(const char *s, guint16 *port)
   return TRUE;
 }
 
-GtDriver *
-gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
+static GtDriver *
+open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
 {
   if (g_str_has_prefix(spec, "qemu:")) {
     const char *rest = spec + 5;
@@ -55,4 +57,55 @@ gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
   g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
               "bad guest '%s': expected qemu:HOST:PORT, qmp:PATH or xen:DOMAIN", spec);
   return NULL;
+}
+
+GtDriver *
+gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, char **report,
+                         GError **error)
+{
+  *report = NULL;
+  g_autoptr(GtDriver) d = open_driver(spec, opts, error);
+  if (!d)
+    return NULL;
+  if (!d->identity) {
+    g_debug("%s: no identity for a journal: changes are not journalled", spec);
+    return g_steal_pointer(&d);
+  }
+  d->journal = gt_journal_open(d->identity, error);
+  if (!d->journal) {
+    g_prefix_error(error, "cannot keep a journal of our changes to %s: ", spec);
+    return NULL;
+  }
+  GtRecovery r;
+  if (!gt_driver_recover(d, &r, error))
+    return NULL;
+  g_autofree char *what = gt_recovery_describe(&r);
+  if (what)
+    *report = g_strdup_printf("repaired what a dead session left in %s (journal %s): %s",
+                              spec, gt_journal_path(d->journal), what);
+  return g_steal_pointer(&d);
+}
+
+/* Attaching: the journal of the guest is opened and what a dead session
+ * left is repaired before anything else, and said on stderr. */
+GtDriver *
+gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
+{
+  g_autofree char *report = NULL;
+  GtDriver *d = gt_driver_open_recovered(spec, opts, &report, error);
+  if (report)
+    g_message("%s", report);
+  return d;
+}
+
+void
+gt_driver_close(GtDriver *d)
+{
+  if (!d)
+    return;
+  GtJournal *j = d->journal;
+  char *identity = d->identity;
+  d->ops->close(d);   /* notes its last undoing in j */
+  gt_journal_close(j);
+  g_free(identity);
 }

@@ -32,7 +32,9 @@ typedef enum {
   GT_STOP_BREAKPOINT,     /* a vCPU hit one of our breakpoints */
   GT_STOP_PAUSED,         /* stopped because we asked (pause()) */
   GT_STOP_OTHER,          /* stopped for another reason (signal, step) */
-  GT_STOP_GONE,           /* the guest powered off or the connection closed */
+  GT_STOP_GONE,           /* the guest powered off (QEMU said so, Xen: shut down) */
+  GT_STOP_LOST,           /* the connection to the hypervisor broke; the guest
+                           * may be alive, stopped, with our changes in it */
 } GtStopKind;
 
 typedef struct {
@@ -79,8 +81,16 @@ typedef struct {
   int (*event_fd)(GtDriver *d);
 } GtDriverOps;
 
+typedef struct GtJournal GtJournal;
+
 struct GtDriver {
   const GtDriverOps *ops;
+  /* An identity of the guest that outlives us ("qemu-PID-HOST-PORT",
+   * "xen-DOMID-UUID"), set by the driver's constructor; NULL if none. */
+  char *identity;
+  /* Where every change to the guest is written down first (journal.h);
+   * NULL when there is none. Drivers note the changes they make. */
+  GtJournal *journal;
 };
 
 /* Options common to all drivers. */
@@ -94,8 +104,13 @@ typedef struct {
 
 /* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH" or
  * "xen:DOMAIN".
- * On return the guest is paused (stopped). */
+ * On return the guest is paused (stopped), and whatever a dead session
+ * left in it has been repaired from its journal (recover.h). */
 GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
+/* The same; what was repaired is given in *report (NULL if nothing), not
+ * printed. */
+GtDriver *gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts,
+                                   char **report, GError **error);
 
 /* Per-driver constructors (used by gt_driver_open). */
 GtDriver *gt_qemu_driver_open(const char *host, guint16 port,
@@ -105,5 +120,7 @@ GtDriver *gt_qmp_driver_open(const char *path, const GtDriverOptions *opts, GErr
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
 
-static inline void gt_driver_close(GtDriver *d) { if (d) d->ops->close(d); }
+/* Detaches (ops->close), then closes the journal: removed when nothing of
+ * ours is left in the guest. */
+void gt_driver_close(GtDriver *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtDriver, gt_driver_close)

@@ -2,6 +2,7 @@
  * arguments, callbacks, filters and actions, the return redirect, and the
  * record. Every decision about one call is made here. */
 #include "trace/engine-private.h"
+#include "driver/journal.h"
 
 static void
 emit(GtEngine *e, GtRecord *rec)
@@ -68,25 +69,154 @@ read_ancestors(GtEngine *e, const GtProbe *p, guint64 task_addr, GtRecord *rec)
   return ancestors;
 }
 
+/* The kernel functions that call system call handlers: a handler's return
+ * address lies in one of them. Hand-written: the kernel describes its
+ * dispatchers nowhere (they changed in 4.17, 5.9 and 6.9). */
+static const char *const dispatchers[] = {
+  "x64_sys_call", "ia32_sys_call", "x32_sys_call", "do_syscall_64", "do_syscall_x64",
+  "do_syscall_x32", "do_int80_syscall_32", "__do_fast_syscall_32", "do_fast_syscall_32", NULL,
+};
+
+/* Whether the 8 bytes at rsp are the return address of the call stopped at
+ * p's breakpoint: rsp inside the current task's kernel stack, and ret an
+ * address into the kernel (into a dispatcher for a system call handler).
+ * Nothing is written unless this holds. */
+static gboolean
+slot_ok(GtEngine *e, const GtProbe *p, guint64 task_addr, guint64 rsp, guint64 ret,
+        GError **error)
+{
+  if (e->thread_size) {
+    guint64 stack = 0;
+    if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, task_addr + e->task_stack_off, &stack,
+                         error))
+      return FALSE;
+    if (rsp < stack || rsp - stack > e->thread_size - 8) {
+      g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
+                  "RSP %#" G_GINT64_MODIFIER "x is outside the task's kernel stack", rsp);
+      return FALSE;
+    }
+  }
+  guint64 off = 0;
+  const char *fn = ret >= 0xffff800000000000ULL ? gt_symbols_name_at(e->vmi->syms, ret, &off)
+                                                : NULL;
+  if (!fn || (p->abi != GT_ABI_REGS && !g_strv_contains(dispatchers, fn))) {
+    g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
+                "%#" G_GINT64_MODIFIER "x at RSP is not a return address into %s", ret,
+                p->abi != GT_ABI_REGS ? "the system call dispatcher" : "the kernel");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Reads the return address at rsp, checks it (slot_ok) and remembers it. */
+static gboolean
+read_return(GtEngine *e, const GtProbe *p, guint64 task_addr, guint64 rsp, guint64 *ret,
+            GError **error)
+{
+  return gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, ret, error) &&
+         slot_ok(e, p, task_addr, rsp, *ret, error);
+}
+
 /* Abort: return to the caller at once with the chosen value, as if the
  * function's first instruction were `ret`. */
 static gboolean
-hijack(GtEngine *e, guint vcpu, guint64 rsp, gint64 value, GError **error)
+hijack(GtEngine *e, guint vcpu, guint64 rsp, guint64 ret_addr, gint64 value, GError **error)
 {
-  guint64 ret_addr = 0;
-  return gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &ret_addr, error) &&
-         gt_engine_set_reg(e, vcpu, GT_REG_RAX, (guint64)value, error) &&
+  return gt_engine_set_reg(e, vcpu, GT_REG_RAX, (guint64)value, error) &&
          gt_engine_set_reg(e, vcpu, GT_REG_RSP, rsp + 8, error) &&
          gt_engine_set_reg(e, vcpu, GT_REG_RIP, ret_addr, error);
 }
 
-/* Executes the instruction under a breakpoint (the driver passes over its
- * own breakpoint). The guest stays stopped throughout. */
-static gboolean
-step_over(GtEngine *e, guint vcpu, GError **error)
+gboolean
+gt_engine_pass_bp(GtEngine *e, guint vcpu, const GtProbe *p, GError **error)
 {
   GtDriver *d = e->vmi->driver;
+  if (p->skip)
+    return gt_engine_set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
+  /* Execute the instruction under the breakpoint (the driver passes over
+   * its own breakpoint). The guest stays stopped throughout. */
   return d->ops->step(d, vcpu, error);
+}
+
+gboolean
+gt_engine_return_wanted(GtEngine *e, const GtProbe *p, gboolean show, gboolean enforce)
+{
+  if (p->noreturn)
+    return FALSE;
+  gboolean has_result = !(p->meta && p->meta->returns_void);
+  return p->ret_cb || (show && p->record && e->record_cb && e->want_results && has_result) ||
+         (enforce && p->record && gt_enforcer_needs_return(e->enforcer, p->name));
+}
+
+/* A problem with one call (unreadable memory, a torn task list, a slot
+ * that does not look right): counted and said, rarely; tracing goes on. */
+static void
+count_problem(GtEngine *e, guint64 *counter, const char *what, const GtProbe *p, GError *err)
+{
+  (*counter)++;
+  if (*counter <= 10 || (*counter & (*counter - 1)) == 0)
+    g_warning("%s at %s (%" G_GUINT64_FORMAT " so far): %s", what, p->name, *counter,
+              err->message);
+}
+
+/* Redirects the return of the call at rsp to the trap. *pd_out is the
+ * pending call, or NULL if the return is not trapped (said, counted). FALSE
+ * only on a fatal error. */
+static gboolean
+redirect_return(GtEngine *e, const GtProbe *p, guint64 task_addr, guint64 rsp,
+                GtPending **pd_out, GError **error)
+{
+  *pd_out = NULL;
+  g_autoptr(GError) err = NULL;
+  guint64 ret = 0;
+  if (!gt_engine_ensure_trap(e, &err) || !read_return(e, p, task_addr, rsp, &ret, &err)) {
+    if (gt_engine_error_is_fatal(err)) {
+      g_propagate_error(error, g_steal_pointer(&err));
+      return FALSE;
+    }
+    count_problem(e, &e->untrapped, "return not trapped", p, err);
+    return TRUE;
+  }
+  g_assert(e->trampoline != 0);
+  guint64 pa = 0;
+  if (!gt_mem_translate(e->vmi->mem, e->vmi->kcr3, rsp, &pa, error))
+    return FALSE;
+  /* Written down first: a crash after this line is repaired from it. */
+  GtDriver *d = e->vmi->driver;
+  if (!gt_journal_note_write(d->journal, GT_JOURNAL_SLOT, pa, rsp, &ret, &e->trampoline, 8,
+                             error) ||
+      !gt_mem_write_phys(e->vmi->mem, pa, &e->trampoline, 8, error))
+    return FALSE;
+  GtPending *pd = g_new0(GtPending, 1);
+  pd->slot = rsp;
+  pd->slot_pa = pa;
+  pd->orig_ret = ret;
+  pd->probe = (GtProbe *)p;
+  *pd_out = pd;
+  return TRUE;
+}
+
+gboolean
+gt_engine_restore_slot(GtEngine *e, const GtPending *pd, GError **error)
+{
+  guint64 cur = 0;
+  if (!gt_mem_read_phys(e->vmi->mem, pd->slot_pa, &cur, 8, error))
+    return FALSE;
+  if (cur == e->trampoline &&
+      !gt_mem_write_phys(e->vmi->mem, pd->slot_pa, &pd->orig_ret, 8, error))
+    return FALSE;
+  return gt_journal_note_undone(e->vmi->driver->journal, pd->slot_pa, error);
+}
+
+/* Who called and with what: the task and the arguments. */
+static gboolean
+read_call(GtEngine *e, GtGuestState *st, GtTaskInfo *task, guint64 *task_addr, GError **error)
+{
+  const GtRegs *regs = &st->regs;
+  guint64 gs = (regs->r[GT_REG_CS] & 3) ? regs->r[GT_REG_KERNEL_GS_BASE]
+                                        : regs->r[GT_REG_GS_BASE];
+  return gt_linux_current_task(e->lx, gs, task_addr, error) &&
+         gt_linux_task_info(e->lx, *task_addr, task, error) && gt_engine_read_args(e, st, error);
 }
 
 gboolean
@@ -98,13 +228,15 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   };
   GtTaskInfo task = { 0 };
   guint64 task_addr = 0;
-  guint64 gs = (regs->r[GT_REG_CS] & 3) ? regs->r[GT_REG_KERNEL_GS_BASE]
-                                        : regs->r[GT_REG_GS_BASE];
-  if (!gt_linux_current_task(e->lx, gs, &task_addr, error) ||
-      !gt_linux_task_info(e->lx, task_addr, &task, error) ||
-      !gt_engine_read_args(e, &st, error)) {
-    g_prefix_error(error, "at %s on vCPU %u: ", p->name, vcpu);
-    return FALSE;
+  g_autoptr(GError) rerr = NULL;
+  if (!read_call(e, &st, &task, &task_addr, &rerr)) {
+    g_prefix_error(&rerr, "at %s on vCPU %u: ", p->name, vcpu);
+    if (gt_engine_error_is_fatal(rerr)) {
+      g_propagate_error(error, g_steal_pointer(&rerr));
+      return FALSE;
+    }
+    count_problem(e, &e->dropped, "call dropped", p, rerr);
+    return gt_engine_pass_bp(e, vcpu, p, error);
   }
   st.task = &task;
 
@@ -129,8 +261,20 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   }
   guint64 rsp = regs->r[GT_REG_RSP];
 
+  guint64 ret_addr = 0;
   if (st.hijack) {
-    if (!hijack(e, vcpu, rsp, st.hijack_value, error))
+    g_autoptr(GError) herr = NULL;
+    if (!read_return(e, p, task_addr, rsp, &ret_addr, &herr)) {
+      if (gt_engine_error_is_fatal(herr)) {
+        g_propagate_error(error, g_steal_pointer(&herr));
+        return FALSE;
+      }
+      count_problem(e, &e->untrapped, "call not aborted", p, herr);
+      st.hijack = FALSE;
+    }
+  }
+  if (st.hijack) {
+    if (!hijack(e, vcpu, rsp, ret_addr, st.hijack_value, error))
       return FALSE;
     st.is_return = TRUE;
     st.retval = st.hijack_value;
@@ -147,23 +291,15 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
     return TRUE;
   }
 
-  gboolean has_result = !(p->meta && p->meta->returns_void);
-  gboolean want_ret = !p->noreturn &&
-                      (p->ret_cb || (show && e->want_results && has_result) ||
-                       (enforce && gt_enforcer_needs_return(e->enforcer, p->name)));
-  if (want_ret) {
-    GtPending *pd = g_new0(GtPending, 1);
-    pd->slot = rsp;
-    pd->probe = p;
+  GtPending *pd = NULL;
+  if (gt_engine_return_wanted(e, p, show, enforce) &&
+      !redirect_return(e, p, task_addr, rsp, &pd, error))
+    return FALSE;
+  if (pd) {
     pd->task = task;
     pd->vcpu = vcpu;
     pd->cb_data = cb_data;
     pd->show = show;
-    if (!gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &pd->orig_ret, error) ||
-        !gt_mem_write(e->vmi->mem, e->vmi->kcr3, rsp, &e->trampoline, 8, error)) {
-      g_free(pd);
-      return FALSE;
-    }
     pd->rec = g_steal_pointer(&rec);
     pd->ancestors = g_steal_pointer(&ancestors);
     if (g_hash_table_contains(e->pending, &pd->slot))
@@ -172,9 +308,7 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   } else if (rec && show) {
     emit(e, rec);
   }
-  if (p->skip)
-    return gt_engine_set_reg(e, vcpu, GT_REG_RIP, p->bp + p->skip, error);
-  return step_over(e, vcpu, error);
+  return gt_engine_pass_bp(e, vcpu, p, error);
 }
 
 void
@@ -222,6 +356,11 @@ gt_engine_handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **er
   }
   if (!gt_engine_set_reg(e, vcpu, GT_REG_RIP, pd->orig_ret, error))
     return FALSE;
+  /* The popped slot still holds the trap: the stack gets its own bytes
+   * back (the vCPU is stopped; nothing else uses its stack). */
+  g_autoptr(GError) serr = NULL;
+  if (!gt_engine_restore_slot(e, pd, &serr))
+    g_warning("after the return at %s: %s", pd->probe->name, serr->message);
   g_hash_table_steal(e->pending, &slot);
   gt_engine_finish_pending(e, pd, regs, TRUE);
   gt_pending_free(pd);

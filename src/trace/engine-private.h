@@ -12,6 +12,7 @@
 
 typedef struct {
   guint64 slot;          /* kernel stack address of the return address */
+  guint64 slot_pa;       /* its guest-physical address (journalled) */
   guint64 orig_ret;      /* the real return address */
   GtProbe *probe;
   GtTaskInfo task;
@@ -59,6 +60,14 @@ struct GtEngine {
   /* How long each stop held the guest (µs), and the longest. */
   GArray *stop_us;
   guint32 stop_worst_us;
+  /* The kernel stack of a task: task_struct.stack and THREAD_SIZE; 0 when
+   * the kernel does not say (then a slot is not checked against it). */
+  guint task_stack_off;
+  guint64 thread_size;
+  /* Counted, not fatal: calls whose reading failed (record dropped),
+   * returns left untrapped because the slot did not look right, stops in
+   * user mode at one of our addresses. */
+  guint64 dropped, untrapped, user_stops;
 };
 
 /* Default read budget of one stop: enough for an execve with 256 arguments
@@ -78,6 +87,24 @@ gboolean gt_engine_meter_end(GtEngine *e);
 GArray *gt_engine_stop_processes(GtEngine *e, GError **error);
 
 void gt_pending_free(GtPending *p);
+/* The one rule for "this call's return is trapped". show: the call is
+ * reported; enforce: the enforcer sees it. With both TRUE it answers "can a
+ * call of p have its return trapped", which decides whether the trap is
+ * placed. */
+gboolean gt_engine_return_wanted(GtEngine *e, const GtProbe *p, gboolean show,
+                                 gboolean enforce);
+/* Puts the real return address back in pd's slot if it still holds the
+ * trap, and notes in the journal that the slot is no longer ours. FALSE
+ * (the journal keeps it for recovery) if it cannot. */
+gboolean gt_engine_restore_slot(GtEngine *e, const GtPending *pd, GError **error);
+/* Places the return trap if it is not in place (guest stopped). */
+gboolean gt_engine_ensure_trap(GtEngine *e, GError **error);
+/* Passes a breakpoint without executing anything of ours: over the ftrace
+ * NOP, or by stepping the original instruction. */
+gboolean gt_engine_pass_bp(GtEngine *e, guint vcpu, const GtProbe *p, GError **error);
+/* TRUE when err means the hypervisor (or the guest) is gone, the only
+ * errors that end tracing; others cost one call. */
+gboolean gt_engine_error_is_fatal(const GError *err);
 gboolean gt_engine_set_reg(GtEngine *e, guint vcpu, gt_reg_name_t reg, guint64 v,
                            GError **error);
 /* Completes a pending call: return callback, out-parameters, post filters,

@@ -16,6 +16,28 @@ find_ia32_offsets(GtEngine *e)
     e->ia32_ok = gt_kbtf_member_offset(btf, "pt_regs", names[i], &e->ia32_off[i], NULL, NULL);
 }
 
+/* Where a task's kernel stack is: task_struct.stack, and THREAD_SIZE as the
+ * size of union thread_union (BTF), or the extent of init_task's stack
+ * between the symbols init_stack and __end_init_task. */
+static void
+find_stack_layout(GtEngine *e)
+{
+  GtKernelBtf *btf = gt_linux_btf(e->lx);
+  guint size = 0;
+  if (btf && gt_kbtf_member_offset(btf, "task_struct", "stack", &e->task_stack_off, NULL, NULL) &&
+      gt_kbtf_struct_size(btf, "thread_union", &size, NULL))
+    e->thread_size = size;
+  guint64 lo = 0, hi = 0;
+  if (!e->thread_size && gt_symbols_lookup(e->vmi->syms, "init_stack", &lo) &&
+      gt_symbols_lookup(e->vmi->syms, "__end_init_task", &hi) && hi > lo && hi - lo <= (1 << 20))
+    e->thread_size = hi - lo;
+  if (!e->task_stack_off || !e->thread_size) {
+    e->task_stack_off = 0;
+    e->thread_size = 0;
+    g_debug("no kernel stack layout: return slots are not checked against the task's stack");
+  }
+}
+
 GtEngine *
 gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
 {
@@ -47,6 +69,7 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
   e->select = gt_select_new();
   e->enforcer = gt_enforcer_new();
   find_ia32_offsets(e);
+  find_stack_layout(e);
   return e;
 }
 
@@ -157,14 +180,6 @@ gt_engine_add_all_syscalls(GtEngine *e, GError **error)
   return added > 0;
 }
 
-static gboolean
-needs_return(GtEngine *e, const GtProbe *p)
-{
-  return !p->noreturn &&
-         (p->ret_cb || (p->record && e->want_results && e->record_cb) ||
-          (p->record && gt_enforcer_needs_return(e->enforcer, p->name)));
-}
-
 static void
 remove_all_breakpoints(GtEngine *e)
 {
@@ -190,6 +205,29 @@ insert_bp(GtEngine *e, guint64 addr, GError **error)
 }
 
 gboolean
+gt_engine_ensure_trap(GtEngine *e, GError **error)
+{
+  if (e->trampoline_in)
+    return TRUE;
+  if (!e->trampoline && !gt_trampoline_find(e->vmi, &e->trampoline, error))
+    return FALSE;
+  if (!insert_bp(e, e->trampoline, error))
+    return FALSE;
+  e->trampoline_in = TRUE;
+  return TRUE;
+}
+
+/* Whether any of probes (NULL entries skipped) can have a return trapped. */
+static gboolean
+any_return_wanted(GtEngine *e, GPtrArray *probes)
+{
+  for (guint i = 0; i < probes->len; i++)
+    if (probes->pdata[i] && gt_engine_return_wanted(e, probes->pdata[i], TRUE, TRUE))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
 gt_engine_start(GtEngine *e, GError **error)
 {
   if (e->started)
@@ -198,10 +236,9 @@ gt_engine_start(GtEngine *e, GError **error)
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "nothing to trace");
     return FALSE;
   }
-  gboolean any_return = FALSE;
-  for (guint i = 0; i < e->probes->len; i++)
-    any_return |= needs_return(e, e->probes->pdata[i]);
-  if (any_return && !gt_trampoline_find(e->vmi, &e->trampoline, error))
+  /* The trap first: a probe must never fire before its return can be
+   * caught. */
+  if (any_return_wanted(e, e->probes) && !gt_engine_ensure_trap(e, error))
     return FALSE;
   for (guint i = 0; i < e->probes->len; i++) {
     GtProbe *p = e->probes->pdata[i];
@@ -211,15 +248,29 @@ gt_engine_start(GtEngine *e, GError **error)
       return FALSE;
     }
   }
-  if (any_return) {
-    if (!insert_bp(e, e->trampoline, error)) {
-      remove_all_breakpoints(e);
-      return FALSE;
-    }
-    e->trampoline_in = TRUE;
-  }
   e->started = TRUE;
   return TRUE;
+}
+
+gboolean
+gt_engine_error_is_fatal(const GError *err)
+{
+  return err->domain == GT_ERROR &&
+         (err->code == GT_ERROR_GUEST_GONE || err->code == GT_ERROR_CONNECT ||
+          err->code == GT_ERROR_TIMEOUT || err->code == GT_ERROR_PROTOCOL);
+}
+
+/* A vCPU in user mode at one of our addresses (under TCG QEMU matches a
+ * breakpoint before the CPU faults on a user jump into kernel text) is not
+ * a call: nothing is read or written, the instruction is executed for real
+ * (it faults in the guest; the driver steps over its own breakpoint). */
+static gboolean
+pass_user_stop(GtEngine *e, guint vcpu, guint64 rip, GError **error)
+{
+  e->user_stops++;
+  g_debug("vCPU %u in user mode at %#" G_GINT64_MODIFIER "x: not a call", vcpu, rip);
+  GtDriver *d = e->vmi->driver;
+  return !d->ops->step || d->ops->step(d, vcpu, error);
 }
 
 static gboolean
@@ -233,7 +284,11 @@ handle_stop(GtEngine *e, const GtStop *stop, GError **error)
   if (!d->ops->get_regs(d, stop->vcpu, &regs, error))
     return FALSE;
   guint64 rip = regs.r[GT_REG_RIP];
-  if (e->trampoline && rip == e->trampoline)
+  gboolean ours = (e->trampoline_in && rip == e->trampoline) ||
+                  g_hash_table_contains(e->by_bp, &rip);
+  if (ours && (regs.r[GT_REG_CS] & 3))
+    return pass_user_stop(e, stop->vcpu, rip, error);
+  if (e->trampoline_in && rip == e->trampoline)
     return gt_engine_handle_return(e, stop->vcpu, &regs, error);
   GtProbe *p = g_hash_table_lookup(e->by_bp, &rip);
   if (p)
@@ -306,6 +361,9 @@ unwind_vcpus_at_trap(GtEngine *e)
                  err ? err->message : "no matching call");
       continue;
     }
+    g_autoptr(GError) serr = NULL;
+    if (!gt_engine_restore_slot(e, pd, &serr))
+      g_warning("vCPU %u: %s", cpu, serr->message);
     g_hash_table_steal(e->pending, &slot);
     gt_engine_finish_pending(e, pd, &regs, TRUE);
     gt_pending_free(pd);
@@ -350,13 +408,10 @@ gt_engine_stop(GtEngine *e, GError **error)
   g_hash_table_iter_init(&it, e->pending);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     GtPending *pd = value;
-    guint64 cur = 0;
     g_autoptr(GError) err = NULL;
-    if (gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, pd->slot, &cur, &err) &&
-        cur == e->trampoline &&
-        !gt_mem_write(e->vmi->mem, e->vmi->kcr3, pd->slot, &pd->orig_ret, 8, &err))
-      g_critical("cannot restore the return address at %#" G_GINT64_MODIFIER "x: %s",
-                 pd->slot, err->message);
+    if (!gt_engine_restore_slot(e, pd, &err))
+      g_critical("cannot restore the return address at %#" G_GINT64_MODIFIER "x (the "
+                 "journal keeps it for recovery): %s", pd->slot, err->message);
     gt_engine_finish_pending(e, pd, NULL, FALSE);
     g_hash_table_iter_remove(&it);
   }
@@ -401,15 +456,6 @@ resolve_config(GtEngine *e, const GtConfig *config, GError **error)
     g_hash_table_add(seen, &p->bp);
   }
   return g_steal_pointer(&out);
-}
-
-static gboolean
-any_needs_return(GtEngine *e)
-{
-  for (guint i = 0; i < e->probes->len; i++)
-    if (needs_return(e, e->probes->pdata[i]))
-      return TRUE;
-  return FALSE;
 }
 
 static void
@@ -498,12 +544,9 @@ gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error)
   /* The new config decides which returns are trapped: put it in force
    * first, and back out if the probes cannot be placed. */
   GtConfig *old = gt_enforcer_swap_config(e->enforcer, config);
-  gboolean ok = swap_probes(e, fresh, error);
-  if (ok && !e->trampoline_in && any_needs_return(e)) {
-    ok = (e->trampoline || gt_trampoline_find(e->vmi, &e->trampoline, error)) &&
-         insert_bp(e, e->trampoline, error);
-    e->trampoline_in = ok;
-  }
+  gboolean ok = ((!any_return_wanted(e, e->probes) && !any_return_wanted(e, fresh)) ||
+                 gt_engine_ensure_trap(e, error)) &&
+                swap_probes(e, fresh, error);
   if (ok)
     gt_config_free(old);
   else

@@ -87,7 +87,12 @@ e2e_tool_finish(E2eTool *t, gboolean interrupt, int timeout_s)
     g_error("tool did not exit within %d s", timeout_s);
   }
   g_subprocess_wait(t->proc, NULL, NULL);
-  return g_subprocess_get_exit_status(t->proc);
+  int status = g_subprocess_get_exit_status(t->proc);
+  if (status != 0) {
+    g_autofree char *err = e2e_tool_stderr(t);
+    g_test_message("tool exited with %d; its stderr: %s", status, err);
+  }
+  return status;
 }
 
 char *

@@ -10,6 +10,15 @@
 
 int gt_cmd_ps(int argc, char **argv);
 int gt_cmd_trace(int argc, char **argv);
+int gt_cmd_recover(int argc, char **argv);
+int gt_cmd_guardian(int argc, char **argv);
+
+/* Repairs guest from its journal and prints what was done (cmd-recover.c). */
+gboolean gt_cli_recover(const char *guest, const char *mem, int timeout_ms, GError **error);
+/* Starts the guardian of the trace of guest (guardian.c); -1 if it cannot. */
+int gt_guardian_start(const char *guest, const char *mem);
+/* Tells the guardian the tracer ends cleanly: it exits without acting. */
+void gt_guardian_release(void);
 
 /* Prints "guestrace: MESSAGE" on stderr. */
 void gt_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

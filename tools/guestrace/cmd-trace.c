@@ -3,6 +3,7 @@
 #include "summary.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <glib-unix.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,21 +15,35 @@ typedef struct {
   gboolean json;
   guint64 count, max_count;
   GtSummary *summary;
+  int write_errno;      /* the first error writing the trace, 0 if none */
 } TraceCtx;
+
+/* The trace could not be written (a reader that went away, a full disk):
+ * tracing ends as on SIGINT, once. */
+static void
+output_failed(TraceCtx *t)
+{
+  if (t->write_errno)
+    return;
+  t->write_errno = errno ? errno : EIO;
+  gt_cli_error("cannot write the trace (%s): stopping", g_strerror(t->write_errno));
+  gt_loop_quit(t->loop);
+}
 
 static void
 on_record(const GtRecord *rec, gpointer data)
 {
   TraceCtx *t = data;
-  if (t->max_count && t->count >= t->max_count)
+  if ((t->max_count && t->count >= t->max_count) || t->write_errno)
     return;
   t->count++;
   if (t->summary) {
     gt_summary_add(t->summary, rec);
   } else {
     g_autofree char *line = t->json ? gt_record_format_json(rec) : gt_record_format_text(rec);
-    fprintf(t->out, "%s\n", line);
-    fflush(t->out);
+    errno = 0;
+    if (fprintf(t->out, "%s\n", line) < 0 || fflush(t->out) != 0)
+      output_failed(t);
   }
   if (t->max_count && t->count >= t->max_count)
     gt_loop_quit(t->loop);
@@ -39,6 +54,38 @@ on_signal(gpointer data)
 {
   gt_loop_quit(data);
   return G_SOURCE_CONTINUE;
+}
+
+/* SIGQUIT and SIGABRT (sent by someone else) end tracing as SIGINT does.
+ * GLib cannot watch them, so a plain handler does: gt_loop_quit is
+ * async-signal-safe. An abort() of our own still kills us after the
+ * handler; then the guardian repairs the guest. */
+static GtLoop *volatile quit_loop;
+
+static void
+quit_handler(int sig)
+{
+  (void)sig;
+  if (quit_loop)
+    gt_loop_quit(quit_loop);
+}
+
+static void
+catch_quit_signals(GtLoop *loop)
+{
+  quit_loop = loop;
+  struct sigaction sa = { .sa_handler = quit_handler };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGQUIT, &sa, NULL);
+  sigaction(SIGABRT, &sa, NULL);
+}
+
+static void
+release_quit_signals(void)
+{
+  signal(SIGQUIT, SIG_DFL);
+  signal(SIGABRT, SIG_DFL);
+  quit_loop = NULL;
 }
 
 /* SIGUSR1: flip the global action switch (the seed's "would-abort"). */
@@ -145,7 +192,7 @@ gt_cmd_trace(int argc, char **argv)
   g_auto(GStrv) traces = NULL, pids = NULL, comms = NULL;
   gint duration = 0;
   gint64 count = 0;
-  gboolean summary = FALSE, no_results = FALSE;
+  gboolean summary = FALSE, no_results = FALSE, no_guardian = FALSE;
   g_autofree char *config = NULL, *server = NULL, *url = NULL, *nats = NULL, *spool = NULL;
   g_autofree char *domain = NULL, *spool_max = NULL;
   gboolean events = FALSE, events_json = FALSE;
@@ -175,6 +222,7 @@ gt_cmd_trace(int argc, char **argv)
     { "json-string-size", 0, 0, G_OPTION_ARG_INT, &json_size, "Bytes of a string or buffer kept in JSON (default 4096, at most 1048576)", "N" },
     { "hex", 'x', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_hex, "Strings with non-ASCII bytes in hex; twice (-xx): every byte in hex", NULL },
     { "fd-paths", 'y', 0, G_OPTION_ARG_NONE, &fd_paths, "Show what each descriptor is: 3</etc/passwd>, socket:[ino]", NULL },
+    { "no-guardian", 0, 0, G_OPTION_ARG_NONE, &no_guardian, "Start no guardian process (nothing repairs the guest automatically if guestrace is killed)", NULL },
     { "debug", 'd', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_debug, "More debug output on stderr (repeatable)", NULL },
     { NULL },
   };
@@ -234,8 +282,14 @@ gt_cmd_trace(int argc, char **argv)
     return GT_EXIT_USAGE;
   }
 
+  /* Before attaching: from the first change we make, someone repairs the
+   * guest if we die. */
+  if (!no_guardian && gt_guardian_start(guest, gopts.mem ? gopts.mem : g_getenv("GUESTRACE_MEM")) < 0)
+    gt_cli_error("cannot start the guardian (%s): if guestrace is killed, run "
+                 "`guestrace recover %s`", g_strerror(errno), guest);
   GtLoop *loop = gt_cli_open(guest, &gopts);
   if (!loop) {
+    gt_guardian_release();
     if (out != stdout)
       fclose(out);
     return GT_EXIT_USAGE;
@@ -291,6 +345,7 @@ gt_cmd_trace(int argc, char **argv)
   if (!ok) {
     gt_cli_error("%s", error->message);
     gt_loop_free(loop);
+    gt_guardian_release();
     gt_summary_free(tc.summary);
     if (out != stdout)
       fclose(out);
@@ -299,12 +354,16 @@ gt_cmd_trace(int argc, char **argv)
   fprintf(stderr, "guestrace: tracing %u functions in %s\n", gt_loop_get_probe_count(loop), guest);
   guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  guint sighup = g_unix_signal_add(SIGHUP, on_signal, loop);
+  catch_quit_signals(loop);
   guint sigusr1 = g_unix_signal_add(SIGUSR1, on_usr1, &tc);
   guint sigusr2 = g_unix_signal_add(SIGUSR2, on_usr2, &tc);
   guint timer = duration ? g_timeout_add_seconds((guint)duration, on_duration, loop) : 0;
   gt_loop_run(loop);
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
+  release_quit_signals();
   g_source_remove(sigusr1);
   g_source_remove(sigusr2);
   if (timer && g_main_context_find_source_by_id(NULL, timer))
@@ -320,6 +379,8 @@ gt_cmd_trace(int argc, char **argv)
   default:
     break;
   }
+  if (tc.write_errno && tc.write_errno != EPIPE)
+    status = GT_EXIT_RUNTIME;
   if (tc.summary)
     gt_summary_print(tc.summary, out);
   fprintf(stderr, "guestrace: %" G_GUINT64_FORMAT " calls reported, %" G_GUINT64_FORMAT
@@ -328,7 +389,12 @@ gt_cmd_trace(int argc, char **argv)
   if (gt_loop_get_stop_times(loop, &median_us, &worst_us))
     fprintf(stderr, "guestrace: stop time median %" G_GUINT64_FORMAT " us, worst %"
             G_GUINT64_FORMAT " us\n", median_us, worst_us);
+  GtExitReason reason = gt_loop_get_exit_reason(loop);
   gt_loop_free(loop);
+  /* After an error (a lost connection above all) the guardian attaches and
+   * repairs whatever is left; after a clean end there is nothing. */
+  if (reason != GT_EXIT_ERROR)
+    gt_guardian_release();
   gt_summary_free(tc.summary);
   if (out != stdout)
     fclose(out);

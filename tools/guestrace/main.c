@@ -1,8 +1,10 @@
 /* guestrace: trace the system calls of a virtual machine from outside it.
- * `guestrace ps GUEST` lists its processes; `guestrace [OPTIONS] GUEST`
- * traces. */
+ * `guestrace ps GUEST` lists its processes; `guestrace recover GUEST`
+ * repairs what a guestrace that died left in it; `guestrace [OPTIONS]
+ * GUEST` traces (`guestrace guardian` is the tracer's guardian, guardian.c). */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,7 +71,15 @@ gt_cli_open(const char *guest, const GtCliGuestOpts *o)
 int
 main(int argc, char **argv)
 {
+  /* A reader that goes away (guestrace ... | head) is a write error that
+   * ends tracing cleanly, not a signal that kills us with the guest
+   * instrumented. */
+  signal(SIGPIPE, SIG_IGN);
   if (argc >= 2 && strcmp(argv[1], "ps") == 0)
     return gt_cmd_ps(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "recover") == 0)
+    return gt_cmd_recover(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "guardian") == 0)
+    return gt_cmd_guardian(argc - 1, argv + 1);
   return gt_cmd_trace(argc, argv);
 }

@@ -104,5 +104,12 @@ gt_qemu_driver_open(const char *host, guint16 port, const GtDriverOptions *opts,
   GtDriver *d = gt_qemu_driver_open_fd(fd, opts, error);
   if (d && !(opts && (opts->mem_path || opts->stub_memory)))
     use_local_ram(d);
+  if (d) {
+    /* After the handshake: QEMU has accepted the connection by then (a
+     * socket still in the listen queue has no descriptor to be found by). */
+    if (!gt_qemu_driver_qemu_pid(d))
+      gt_qemu_driver_set_qemu_pid(d, gt_qemu_tcp_peer_pid(gt_qemu_driver_conn_fd(d)));
+    d->identity = gt_qemu_identity(gt_qemu_driver_qemu_pid(d), host, port);
+  }
   return d;
 }

@@ -5,6 +5,7 @@
 
 #include "driver/qemu/qemu-driver.h"
 #include "driver/qemu/qemu-private.h"
+#include "driver/journal.h"
 
 #define MAX_XML_BYTES (1024 * 1024)
 #define MAX_THREAD_QUERIES 4096
@@ -71,6 +72,8 @@ qemu_close(GtDriver *d)
 {
   QemuDriver *q = (QemuDriver *)d;
   g_autoptr(GError) err = NULL;
+  if (q->exited)
+    gt_journal_forget(d->journal);   /* the guest powered off */
   if (q->conn && !gt_rsp_conn_is_gone(q->conn) && q->nvcpu > 0) {
     if (q->running && !qemu_pause(d, &err)) {
       g_warning("gdb stub: cannot pause before detaching: %s", err->message);
@@ -89,6 +92,8 @@ qemu_close(GtDriver *d)
       if (!qemu_simple_request(q, req, &err)) {
         g_warning("gdb stub: cannot remove breakpoint: %s", err->message);
         g_clear_error(&err);
+      } else {
+        gt_journal_note_bp(q->parent.journal, *(guint64 *)key, FALSE, NULL);
       }
     }
     if (q->phys_mode && !gt_rsp_conn_is_gone(q->conn))

@@ -27,3 +27,10 @@ int gt_qemu_driver_conn_fd(GtDriver *d);
 /* The local process at the other end of a loopback TCP connection fd
  * (/proc/net/tcp{,6} and /proc/PID/fd), 0 if none or not local. */
 pid_t gt_qemu_tcp_peer_pid(int fd);
+/* An identity of the guest that outlives us: "qemu-pid-PID", or
+ * "qemu-HOST-PORT" when the QEMU process is unknown (pid 0)
+ * (qemu-identity.c). */
+char *gt_qemu_identity(gint64 pid, const char *host, guint16 port);
+char *gt_qemu_identity_of_pid(gint64 pid);
+/* TRUE when process pid (> 0) has exited (waits up to 1 s for it). */
+gboolean gt_qemu_process_gone(gint64 pid);

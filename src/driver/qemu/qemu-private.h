@@ -32,6 +32,7 @@ typedef struct {
   guint64 pc;
   int steps_over_bps;     /* does the stub step over a breakpoint at RIP? -1 unknown */
   gboolean running;
+  gboolean exited;        /* the stub said the guest exited ('W'/'X') */
   gboolean interrupt_sent;
   gboolean has_pending;   /* a stop seen by pause(), reported by wait() */
   GtStop pending;

@@ -172,6 +172,11 @@ gt_qmp_driver_open(const char *path, const GtDriverOptions *opts, GError **error
     return NULL;
   }
   gt_qemu_driver_set_qemu_pid(d, gt_qmp_peer_pid(a->qmp));
+  if (gt_qemu_driver_qemu_pid(d) > 0) {
+    /* The journal's name: the same guest as through its TCP stub. */
+    g_free(d->identity);
+    d->identity = gt_qemu_identity_of_pid(gt_qemu_driver_qemu_pid(d));
+  }
   gt_qemu_driver_set_detach_hook(d, attach_free, a);
   if (!(opts && opts->mem_path) && !use_process_ram(d, a->qmp, path, error)) {
     gt_driver_close(d);

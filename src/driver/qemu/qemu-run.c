@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "driver/qemu/qemu-private.h"
+#include "driver/qemu/qemu-driver.h"
+#include "driver/journal.h"
 
 #define GDB_SIGNAL_TRAP 5
 
@@ -50,6 +52,7 @@ handle_stop(QemuDriver *q, const GString *s, GtStop *stop, GError **error)
   qemu_regs_invalidate(q);
   if (rs.kind == 'W' || rs.kind == 'X') {
     gt_rsp_conn_set_gone(q->conn);
+    q->exited = TRUE;
     stop->kind = GT_STOP_GONE;
     return TRUE;
   }
@@ -90,10 +93,14 @@ static gboolean
 gone_stop(QemuDriver *q, GtStop *stop, GError **error, GError *cause)
 {
   if (g_error_matches(cause, GT_ERROR, GT_ERROR_GUEST_GONE)) {
+    /* The socket closed without an exit reply ('W'/'X'; QEMU sends none
+     * on a stub added through QMP): the guest is gone if QEMU is. */
     g_error_free(cause);
     q->running = FALSE;
+    if (!q->exited && gt_qemu_process_gone(q->qemu_pid))
+      q->exited = TRUE;
     memset(stop, 0, sizeof *stop);
-    stop->kind = GT_STOP_GONE;
+    stop->kind = q->exited ? GT_STOP_GONE : GT_STOP_LOST;
     return TRUE;
   }
   g_propagate_error(error, cause);
@@ -135,7 +142,7 @@ qemu_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
   QemuDriver *q = (QemuDriver *)d;
   memset(stop, 0, sizeof *stop);
   if (gt_rsp_conn_is_gone(q->conn) && !q->running) {
-    stop->kind = GT_STOP_GONE;
+    stop->kind = q->exited ? GT_STOP_GONE : GT_STOP_LOST;
     return TRUE;
   }
   if (!q->running) {
@@ -223,7 +230,8 @@ qemu_insert_bp(GtDriver *d, guint64 va, GError **error)
   QemuDriver *q = (QemuDriver *)d;
   if (g_hash_table_contains(q->bps, &va))
     return TRUE;
-  if (!qemu_check_stopped(q, "insert a breakpoint", error) || !bp_request(q, 'Z', va, error))
+  if (!qemu_check_stopped(q, "insert a breakpoint", error) ||
+      !gt_journal_note_bp(q->parent.journal, va, TRUE, error) || !bp_request(q, 'Z', va, error))
     return FALSE;
   guint64 *key = g_new(guint64, 1);
   *key = va;
@@ -240,6 +248,7 @@ qemu_remove_bp(GtDriver *d, guint64 va, GError **error)
   if (!qemu_check_stopped(q, "remove a breakpoint", error) || !bp_request(q, 'z', va, error))
     return FALSE;
   g_hash_table_remove(q->bps, &va);
+  gt_journal_note_bp(q->parent.journal, va, FALSE, NULL);
   return TRUE;
 }
 

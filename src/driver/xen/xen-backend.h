@@ -46,3 +46,6 @@ GtDriver *gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap
 
 /* The real back end (xen-hw.c): attach to a domain by name or id. */
 void *gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error);
+/* "xen-DOMID-UUID" of the domain behind the real back end be, NULL if it
+ * is gone: the identity its journal is kept under. */
+char *gt_xen_hw_identity(void *be);

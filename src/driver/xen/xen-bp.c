@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "driver/xen/xen-private.h"
+#include "driver/journal.h"
 #include "vmi/pagetable.h"
 
 static const guint8 FTRACE_NOP[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -85,6 +86,44 @@ write_bytes(XenDriver *x, const XenBp *b, const guint8 *bytes, GError **error)
   return TRUE;
 }
 
+/* Patches b: each byte journalled before it changes. */
+static gboolean
+patch_bytes(XenDriver *x, const XenBp *b, const guint8 *bytes, GError **error)
+{
+  for (guint i = 0; i < b->len; i++)
+    if (!gt_journal_note_write(x->parent.journal, GT_JOURNAL_CODE, b->pa[i], b->va + i,
+                               &b->orig[i], &bytes[i], 1, error) ||
+        !xen_write_phys(&x->parent, b->pa[i], &bytes[i], 1, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Puts b's original bytes back, and says so in the journal. */
+static gboolean
+unpatch_bytes(XenDriver *x, const XenBp *b, GError **error)
+{
+  if (!write_bytes(x, b, b->orig, error))
+    return FALSE;
+  for (guint i = 0; i < b->len; i++)
+    if (!gt_journal_note_undone(x->parent.journal, b->pa[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The guest's own byte at pa: what the journal says was there when a byte
+ * of ours is still in place there (recovery could not restore it), never
+ * our own int3 or mov %rax,%cr3 taken for the original. */
+static gboolean
+read_original(XenDriver *x, guint64 pa, guint8 *out, GError **error)
+{
+  if (!xen_read_raw(x, pa, out, 1, error))
+    return FALSE;
+  GtJournalEntry e;
+  if (gt_journal_lookup(x->parent.journal, pa, &e) && e.len == 1 && e.ours[0] == *out)
+    *out = e.orig[0];
+  return TRUE;
+}
+
 gboolean
 xen_insert_bp(GtDriver *d, guint64 va, GError **error)
 {
@@ -101,7 +140,7 @@ xen_insert_bp(GtDriver *d, guint64 va, GError **error)
       return FALSE;
     if (i > 0 && ((va + i) & 0xfff) != 0)
       b->pa[i] = b->pa[i - 1] + 1;
-    if (!xen_read_raw(x, b->pa[i], &b->orig[i], 1, error))
+    if (!read_original(x, b->pa[i], &b->orig[i], error))
       return FALSE;
   }
   const guint8 *patch = &INT3;
@@ -123,8 +162,8 @@ xen_insert_bp(GtDriver *d, guint64 va, GError **error)
                 "breakpoint at 0x%" G_GINT64_MODIFIER "x overlaps another", va);
     return FALSE;
   }
-  if (!write_bytes(x, b, patch, error)) {
-    write_bytes(x, b, b->orig, NULL);
+  if (!patch_bytes(x, b, patch, error)) {
+    unpatch_bytes(x, b, NULL);
     return FALSE;
   }
   XenBp *owned = g_steal_pointer(&b);
@@ -139,7 +178,7 @@ xen_remove_bp(GtDriver *d, guint64 va, GError **error)
   XenBp *b = g_hash_table_lookup(x->bps, &va);
   if (!b)
     return TRUE;
-  if (!xen_check_stopped(x, "remove a breakpoint", error) || !write_bytes(x, b, b->orig, error))
+  if (!xen_check_stopped(x, "remove a breakpoint", error) || !unpatch_bytes(x, b, error))
     return FALSE;
   g_hash_table_remove(x->bps, &va);
   return TRUE;
@@ -154,7 +193,7 @@ xen_restore_all_bps(XenDriver *x)
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     g_autoptr(GError) err = NULL;
     XenBp *b = value;
-    if (!write_bytes(x, b, b->orig, &err))
+    if (!unpatch_bytes(x, b, &err))
       g_critical("xen: cannot restore the bytes at 0x%" G_GINT64_MODIFIER "x: %s", b->va,
                  err->message);
     g_hash_table_iter_remove(&it);

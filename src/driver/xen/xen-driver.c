@@ -8,17 +8,16 @@
  * GT_XEN_RECORD=FILE writes the first vm_event requests, raw, to FILE (the
  * recordings that tests/unit/xen replays).
  *
- * Hazard: a tracer killed with SIGKILL cannot restore its patched bytes
- * nor answer the ring. The guest's vCPUs then wait forever on their next
- * hooked call (the monitor ring stays, nobody reads it), and disabling the
- * monitor would let them execute int3 / "mov %rax,%cr3" for real, which
- * kills the guest kernel. There is no safe recovery without the original
- * bytes: `xl destroy DOMAIN` (or `xl reboot -F DOMAIN`). Stop the tracer
- * with SIGINT/SIGTERM, never SIGKILL. */
+ * Every patched byte is journalled before it is written (journal.h), so
+ * a tracer killed with SIGKILL leaves its original bytes behind, and the
+ * next attach (the guardian, `guestrace recover`) writes them back before
+ * anything else. Not proven on Xen yet: whether vCPUs a dead monitor left
+ * waiting on the ring are released by the new session's monitor. */
 #include <errno.h>
 #include <string.h>
 
 #include "driver/xen/xen-private.h"
+#include "driver/journal.h"
 
 static guint
 xen_vcpu_count(GtDriver *d)
@@ -59,6 +58,8 @@ static void
 xen_close(GtDriver *d)
 {
   XenDriver *x = (XenDriver *)d;
+  if (x->gone)
+    gt_journal_forget(d->journal);   /* the domain shut down */
   if (!x->gone && x->be_ops->alive(x->be)) {
     g_autoptr(GError) err = NULL;
     if (x->running && !xen_pause(d, &err))
@@ -178,5 +179,11 @@ gt_xen_driver_open(const char *spec, const GtDriverOptions *opts, GError **error
   void *be = gt_xen_hw_open(parts[0], &ops, error);
   if (!be)
     return NULL;
-  return gt_xen_driver_new(ops, be, trap, error);
+  char *identity = gt_xen_hw_identity(be);
+  GtDriver *d = gt_xen_driver_new(ops, be, trap, error);
+  if (d)
+    d->identity = identity;
+  else
+    g_free(identity);
+  return d;
 }

@@ -367,6 +367,20 @@ resolve_name(const char *name, guint32 *domid, GError **error)
   return found;
 }
 
+char *
+gt_xen_hw_identity(void *be)
+{
+  XenHw *h = be;
+  xc_dominfo_t di;
+  if (!info(h, &di))
+    return NULL;
+  g_autoptr(GString) id = g_string_new(NULL);
+  g_string_printf(id, "xen-%u-", h->domid);
+  for (guint i = 0; i < sizeof di.handle; i++)
+    g_string_append_printf(id, "%02x", di.handle[i]);
+  return g_string_free(g_steal_pointer(&id), FALSE);
+}
+
 void *
 gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error)
 {

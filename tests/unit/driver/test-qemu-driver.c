@@ -212,7 +212,7 @@ test_stub_vanishes(void)
   g_clear_error(&err);
   GtStop st;
   g_assert_true(d->ops->wait(d, 100, &st, &err));
-  g_assert_cmpint(st.kind, ==, GT_STOP_GONE);
+  g_assert_cmpint(st.kind, ==, GT_STOP_LOST);
   g_assert_false(d->ops->resume(d, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_GUEST_GONE);
   g_clear_error(&err);

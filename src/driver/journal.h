@@ -1,0 +1,85 @@
+/* The journal: every change made to a guest, written down before it is
+ * made, in a file that outlives the tracer, so that whoever attaches next
+ * (the guardian, `guestrace recover`, any later attach) can put the guest
+ * back as it was.
+ *
+ * One file per guest, named after an identity of the guest that outlives
+ * the tracer (QEMU: its process id and stub address; Xen: domain id and
+ * uuid), in gt_journal_dir().
+ *
+ * The file is a sequence of fixed-size records, each carrying its own
+ * checksum, only ever appended (one write(2) each) or replaced as a whole
+ * by rename(2) when it is compacted. A process killed at any instruction
+ * leaves every record complete or absent: the kernel finishes a write(2)
+ * to a regular file that has begun. After a host power loss the tail may
+ * be torn (the checksum tells; reading stops there), but then the guest
+ * died with the host and the file (on a tmpfs) is gone anyway: nothing is
+ * fsync'ed.
+ *
+ * A change is journalled before it is made ("write ours over orig at
+ * pa"), and its undoing after ("pa is the original again"). Recovery
+ * restores a change only where the guest still holds our bytes, so a
+ * crash between the two steps of either is harmless. */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+  GT_JOURNAL_WRITE = 1,     /* about to write `ours` over `orig` at pa */
+  GT_JOURNAL_UNDONE = 2,    /* the bytes at pa are no longer ours */
+  GT_JOURNAL_BP = 3,        /* a hypervisor breakpoint at va was inserted */
+  GT_JOURNAL_BP_GONE = 4,   /* ... and removed */
+} GtJournalKind;
+
+/* What a write is: a redirected return slot (va is the slot; ours is the
+ * trap address) or patched code (va is the code address). */
+typedef enum {
+  GT_JOURNAL_SLOT = 1,
+  GT_JOURNAL_CODE = 2,
+} GtJournalWhat;
+
+typedef struct {
+  guint8 kind;              /* GtJournalKind */
+  guint8 what;              /* GtJournalWhat, for writes */
+  guint8 len;               /* bytes in orig/ours: 1..8 */
+  guint64 pa;               /* guest-physical address of the change */
+  guint64 va;               /* its virtual address */
+  guint8 orig[8], ours[8];
+} GtJournalEntry;
+
+#define GT_JOURNAL_RECORD_SIZE 48
+
+typedef struct GtJournal GtJournal;
+
+/* The directory journals live in (created on demand): $GUESTRACE_JOURNAL_DIR
+ * if set, else /run/guestrace (root) or $XDG_RUNTIME_DIR/guestrace. */
+char *gt_journal_dir(void);
+/* Opens the journal of the guest `identity` (a file-name-safe string),
+ * creating it if absent, and takes an exclusive lock on it (one tracer per
+ * guest). What a dead session left is read first: gt_journal_live(). */
+GtJournal *gt_journal_open(const char *identity, GError **error);
+const char *gt_journal_path(GtJournal *j);
+/* The changes still in force, in the order they were made: writes not
+ * undone and breakpoints not removed (GtJournalEntry). */
+GArray *gt_journal_live(GtJournal *j);
+gboolean gt_journal_append(GtJournal *j, const GtJournalEntry *e, GError **error);
+gboolean gt_journal_note_write(GtJournal *j, GtJournalWhat what, guint64 pa, guint64 va,
+                               const void *orig, const void *ours, guint len,
+                               GError **error);
+/* The write in force at pa, if any (its orig is the guest's real byte). */
+gboolean gt_journal_lookup(GtJournal *j, guint64 pa, GtJournalEntry *out);
+gboolean gt_journal_note_undone(GtJournal *j, guint64 pa, GError **error);
+gboolean gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error);
+/* The guest powered off: nothing of ours is left in it (the file goes at
+ * close). */
+void gt_journal_forget(GtJournal *j);
+/* Closes; the file is removed when nothing is in force any more, else
+ * rewritten with only what is (for the next attach to repair). */
+void gt_journal_close(GtJournal *j);
+
+/* Parsing, for recovery and for the fuzz target: the valid records at the
+ * start of data, in order (reading stops at the first record that does not
+ * check out; *valid_len says where). */
+GArray *gt_journal_parse(const guint8 *data, gsize len, gsize *valid_len);
+/* Folds a record sequence into what is in force (see gt_journal_live). */
+GArray *gt_journal_fold(GArray *records);

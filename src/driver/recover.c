@@ -1,0 +1,107 @@
+/* Recovery from the journal: see recover.h. The guest is paused throughout
+ * (attaching paused it), so no return is in flight while slots are put
+ * back: a call still blocked in the kernel finds its real return address
+ * when it returns, and a vCPU a dead session left stopped on the trap is
+ * sent to the address the trap stood for. QEMU's stub breakpoints are gone
+ * already: QEMU removes them all when a debugger asks '?' on connecting,
+ * which our attach does. */
+#include "driver/recover.h"
+
+#include <string.h>
+#include <guestrace/types.h>
+
+static guint64
+as_u64(const guint8 *b)
+{
+  guint64 v = 0;
+  for (guint i = 8; i-- > 0;)
+    v = v << 8 | b[i];
+  return v;
+}
+
+/* A vCPU stopped on a trap address whose slot (RSP - 8, popped by `ret`)
+ * the journal lists is sent to the real return address. */
+static void
+unwind_vcpus(GtDriver *d, GArray *live, GtRecovery *r)
+{
+  guint n = d->ops->vcpu_count(d);
+  for (guint cpu = 0; cpu < n; cpu++) {
+    GtRegs regs;
+    if (!d->ops->get_regs(d, cpu, &regs, NULL))
+      continue;
+    for (guint i = 0; i < live->len; i++) {
+      const GtJournalEntry *e = &g_array_index(live, GtJournalEntry, i);
+      if (e->kind != GT_JOURNAL_WRITE || e->what != GT_JOURNAL_SLOT || e->len != 8 ||
+          regs.r[GT_REG_RIP] != as_u64(e->ours) || regs.r[GT_REG_RSP] - 8 != e->va)
+        continue;
+      g_autoptr(GError) err = NULL;
+      if (d->ops->set_reg(d, cpu, GT_REG_RIP, as_u64(e->orig), &err)) {
+        r->vcpus++;
+      } else {
+        g_warning("recovery: vCPU %u stays on the return trap: %s", cpu, err->message);
+        r->failed++;
+      }
+      break;
+    }
+  }
+}
+
+/* Puts one change back if the guest still holds our bytes. */
+static void
+undo_write(GtDriver *d, const GtJournalEntry *e, GtRecovery *r)
+{
+  guint8 cur[8];
+  g_autoptr(GError) err = NULL;
+  if (!d->ops->read_phys(d, e->pa, cur, e->len, &err)) {
+    g_warning("recovery: cannot read %#" G_GINT64_MODIFIER "x: %s", e->pa, err->message);
+    r->failed++;
+    return;
+  }
+  if (memcmp(cur, e->ours, e->len) != 0) {
+    r->stale++;
+  } else if (!d->ops->write_phys(d, e->pa, e->orig, e->len, &err)) {
+    g_warning("recovery: cannot write back %#" G_GINT64_MODIFIER "x: %s", e->va, err->message);
+    r->failed++;
+    return;
+  } else if (e->what == GT_JOURNAL_SLOT) {
+    r->slots++;
+  } else {
+    r->code += e->len;
+  }
+  if (!gt_journal_note_undone(d->journal, e->pa, &err))
+    g_warning("recovery: %s", err->message);
+}
+
+gboolean
+gt_driver_recover(GtDriver *d, GtRecovery *out, GError **error)
+{
+  memset(out, 0, sizeof *out);
+  if (!d->journal)
+    return TRUE;
+  g_autoptr(GArray) live = gt_journal_live(d->journal);
+  if (!live->len)
+    return TRUE;
+  unwind_vcpus(d, live, out);
+  for (guint i = 0; i < live->len; i++) {
+    const GtJournalEntry *e = &g_array_index(live, GtJournalEntry, i);
+    if (e->kind == GT_JOURNAL_WRITE) {
+      undo_write(d, e, out);
+    } else if (e->kind == GT_JOURNAL_BP) {
+      out->bps++;
+      gt_journal_note_bp(d->journal, e->va, FALSE, NULL);
+    }
+  }
+  (void)error;
+  return TRUE;
+}
+
+char *
+gt_recovery_describe(const GtRecovery *r)
+{
+  if (!r->slots && !r->vcpus && !r->code && !r->failed && !r->bps && !r->stale)
+    return NULL;
+  return g_strdup_printf("%u return addresses restored, %u vCPUs sent back from the return "
+                         "trap, %u code bytes restored, %u breakpoints of the dead session "
+                         "removed, %u changes already gone, %u could not be repaired",
+                         r->slots, r->vcpus, r->code, r->bps, r->stale, r->failed);
+}

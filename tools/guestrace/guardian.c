@@ -1,0 +1,114 @@
+/* The guardian: a small process guestrace starts before it attaches,
+ * outside its process group and session (so a signal to the tracer's
+ * group or terminal does not reach it), that waits for the tracer on a
+ * pipe. A tracer that ends cleanly writes 'C' before it exits; if the pipe
+ * ends without it (SIGKILL, the OOM killer, a crash, a lost connection),
+ * the guardian attaches as soon as the guest's stub accepts it (QEMU
+ * accepts a new debugger once the dead tracer's socket is closed), repairs
+ * the guest from the journal, lets it run and exits. It does nothing else;
+ * killing it costs only the automatic repair: the next attach or
+ * `guestrace recover` does it then.
+ *
+ * It is guestrace itself, executed again (`guestrace guardian FD GUEST
+ * [MEM]`, FD the pipe's read end), so it starts clean of the tracer's
+ * state. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RECONNECT_FOR_MS 10000
+#define RECONNECT_EVERY_MS 50
+
+static int guardian_fd = -1;
+
+int
+gt_guardian_start(const char *guest, const char *mem)
+{
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -1;
+  pid_t child = fork();
+  if (child < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (child == 0) {
+    /* Only async-signal-safe calls until exec. */
+    if (setsid() < 0 || fork() != 0)
+      _exit(0);
+    close(p[1]);
+    int fl = fcntl(p[0], F_GETFD);
+    fcntl(p[0], F_SETFD, fl & ~FD_CLOEXEC);
+    char fdstr[16];
+    snprintf(fdstr, sizeof fdstr, "%d", p[0]);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    char *argv[] = { "guestrace", "guardian", fdstr, (char *)guest, (char *)mem, NULL };
+    execv("/proc/self/exe", argv);
+    _exit(127);
+  }
+  close(p[0]);
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  guardian_fd = p[1];
+  return 0;
+}
+
+void
+gt_guardian_release(void)
+{
+  if (guardian_fd < 0)
+    return;
+  ssize_t w = write(guardian_fd, "C", 1);
+  (void)w;
+  close(guardian_fd);
+  guardian_fd = -1;
+}
+
+/* `guestrace guardian FD GUEST [MEM]` */
+int
+gt_cmd_guardian(int argc, char **argv)
+{
+  if (argc < 3)
+    return GT_EXIT_USAGE;
+  int fd = atoi(argv[1]);
+  const char *guest = argv[2];
+  const char *mem = argc > 3 && *argv[3] ? argv[3] : NULL;
+  char c = 0;
+  ssize_t r;
+  do
+    r = read(fd, &c, 1);
+  while (r < 0 && errno == EINTR);
+  close(fd);
+  if (r == 1 && c == 'C')
+    return GT_EXIT_OK;
+  /* The tracer died without cleaning up. */
+  gint64 deadline = g_get_monotonic_time() + RECONNECT_FOR_MS * 1000;
+  for (;;) {
+    g_autoptr(GError) error = NULL;
+    if (gt_cli_recover(guest, mem, 2000, &error))
+      return GT_EXIT_OK;
+    /* The stub takes the next debugger only once the dead one's socket is
+     * closed: until then connecting fails or the handshake times out. */
+    gboolean retry = error->domain == GT_ERROR &&
+                     (error->code == GT_ERROR_CONNECT || error->code == GT_ERROR_TIMEOUT ||
+                      error->code == GT_ERROR_GUEST_GONE);
+    if (!retry || g_get_monotonic_time() > deadline) {
+      gt_cli_error("guardian: cannot repair %s: %s; run `guestrace recover %s`", guest,
+                   error->message, guest);
+      return GT_EXIT_RUNTIME;
+    }
+    g_usleep(RECONNECT_EVERY_MS * 1000);
+  }
+}
