@@ -58,16 +58,23 @@ GT_API gboolean gt_loop_trace_all_syscalls(GtLoop *loop, GError **error);
  * @func: called for every record.
  * @user_data: passed to @func.
  * @destroy: (nullable): frees @user_data with the loop.
+ *
+ * May be called while tracing: calls in flight are reported through the
+ * new callback, and the return trap is placed at the next stop if results
+ * now need it (a call whose return cannot be trapped is reported without
+ * its result, never with a wrong one).
  */
 GT_API void gt_loop_set_record_cb(GtLoop *loop, GtRecordFunc func, gpointer user_data,
                                   GDestroyNotify destroy);
 
 /**
  * gt_loop_set_want_results:
- * @loop: a #GtLoop, not yet started.
+ * @loop: a #GtLoop.
  * @want: whether records need results (default TRUE).
  *
  * Without results no return is trapped: one stop per call instead of two.
+ * May be called while tracing: it applies to the next calls; returns
+ * already redirected are still caught.
  */
 GT_API void gt_loop_set_want_results(GtLoop *loop, gboolean want);
 
