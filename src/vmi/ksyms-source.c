@@ -168,11 +168,16 @@ stext_mapped(const GtVmcoreinfo *vi, gpointer user)
 }
 
 GtVmcoreinfo *
-gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us)
+gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us, gboolean *timed_out)
 {
   MappedCtx m = { mem, kcr3 };
-  return gt_vmcoreinfo_scan(phys_read, mem, SCAN_MAX_BYTES,
-                            g_get_monotonic_time() + budget_us, stext_mapped, &m, NULL);
+  GtVmcoreinfoScanStats st;
+  GtVmcoreinfo *vi = gt_vmcoreinfo_scan(phys_read, mem, SCAN_MAX_BYTES,
+                                        g_get_monotonic_time() + budget_us, stext_mapped,
+                                        &m, &st);
+  if (timed_out)
+    *timed_out = st.timed_out;
+  return vi;
 }
 
 typedef struct {

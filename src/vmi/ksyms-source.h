@@ -18,8 +18,10 @@ GtSymbols *gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots,
                                 gint64 budget_us, GtVmcoreinfo **vi_out, GError **error);
 
 /* Finds VMCOREINFO whose SYMBOL(_stext) is mapped at kcr3, within
- * budget_us (for a cross-check: NULL if not found in time). */
-GtVmcoreinfo *gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us);
+ * budget_us (for a cross-check). NULL if not found; *timed_out (if not NULL)
+ * then tells whether the time ran out before all RAM was scanned. */
+GtVmcoreinfo *gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us,
+                                       gboolean *timed_out);
 
 /* Cross-check of a user's map (slide applied) with the guest's VMCOREINFO:
  * every kernel-image SYMBOL() both have must agree. FALSE with a one-line
