@@ -55,6 +55,14 @@ void dc_xval(GtDc *c, guint i, const GtXlat *x, const char *dflt);
 void dc_flags(GtDc *c, guint i, const GtXlat *x, const char *zero);
 /* A signal number argument ("SIGTERM"). */
 void dc_signal(GtDc *c, guint i);
+/* Renders what a pointer argument points to (n: a length or size the
+ * renderer needs, else unused) into s and, when it has one, *json. FALSE if
+ * it cannot be read. */
+typedef gboolean (*GtDcPointeeFn)(GtDc *c, guint64 va, gint64 n, GString *s, JsonNode **json);
+/* A pointer argument shown as what it points to: the address at the call,
+ * replaced by the pointee when it can be read (at the return only after a
+ * success); the address stays when it cannot. */
+void dc_pointee(GtDc *c, guint i, GtDcPointeeFn fn, gint64 n);
 /* An int written back through a pointer: "[42]". */
 void dc_out_int(GtDc *c, guint i);
 

@@ -63,18 +63,16 @@ gt_dec_socketpair(GtDc *c)
   gt_dec_socketpair_fds(c, 3);
 }
 
+static gboolean
+sockaddr_pointee(GtDc *c, guint64 va, gint64 len, GString *s, G_GNUC_UNUSED JsonNode **json)
+{
+  return dc_sockaddr(c, va, len, s, NULL);
+}
+
 static void
 sockaddr_arg(GtDc *c, guint i, gint64 len)
 {
-  if (!c->exiting)
-    dc_hex(c, i);
-  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
-    return;
-  GString *s = g_string_new(NULL);
-  if (dc_sockaddr(c, dc_arg(c, i), len, s, NULL))
-    dc_set(c, i, g_string_free(s, FALSE), NULL);
-  else
-    g_string_free(s, TRUE);
+  dc_pointee(c, i, sockaddr_pointee, len);
 }
 
 /* bind/connect(fd, addr, addrlen) */

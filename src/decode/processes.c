@@ -227,7 +227,7 @@ rlim_value(GString *s, guint64 v)
 }
 
 static gboolean
-rlimit_text(GtDc *c, guint64 va, GString *s, JsonNode **json)
+rlimit_text(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 unused, GString *s, JsonNode **json)
 {
   GtStructView v;
   guint64 cur, max;
@@ -251,16 +251,7 @@ rlimit_text(GtDc *c, guint64 va, GString *s, JsonNode **json)
 static void
 rlimit_arg(GtDc *c, guint i)
 {
-  if (!c->exiting)
-    dc_hex(c, i);
-  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
-    return;
-  GString *s = g_string_new(NULL);
-  JsonNode *j = NULL;
-  if (rlimit_text(c, dc_arg(c, i), s, &j))
-    dc_set(c, i, g_string_free(s, FALSE), j);
-  else
-    g_string_free(s, TRUE);
+  dc_pointee(c, i, rlimit_text, 0);
 }
 
 void

@@ -343,3 +343,18 @@ dc_read(const GtDc *c, guint64 va, void *buf, gsize len)
 {
   return va && c->rd->read_bytes(c->rd->ctx, va, buf, len) == len;
 }
+
+void
+dc_pointee(GtDc *c, guint i, GtDcPointeeFn fn, gint64 n)
+{
+  if (!c->exiting)
+    dc_hex(c, i);
+  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
+    return;
+  g_autoptr(GString) s = g_string_new(NULL);
+  JsonNode *j = NULL;
+  if (fn(c, dc_arg(c, i), n, s, &j))
+    dc_set(c, i, g_string_free(g_steal_pointer(&s), FALSE), j);
+  else if (j)
+    json_node_unref(j);
+}

@@ -6,7 +6,7 @@
 
 /* {sa_handler=..., sa_mask=[...], sa_flags=..., sa_restorer=...} */
 static gboolean
-sigaction_text(GtDc *c, guint64 va, GString *s, JsonNode **json)
+sigaction_text(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 unused, GString *s, JsonNode **json)
 {
   GtStructView v;
   guint64 handler, flags, restorer;
@@ -52,16 +52,7 @@ sigaction_text(GtDc *c, guint64 va, GString *s, JsonNode **json)
 static void
 sigaction_arg(GtDc *c, guint i)
 {
-  if (!c->exiting)
-    dc_hex(c, i);
-  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
-    return;
-  GString *s = g_string_new(NULL);
-  JsonNode *j = NULL;
-  if (sigaction_text(c, dc_arg(c, i), s, &j))
-    dc_set(c, i, g_string_free(s, FALSE), j);
-  else
-    g_string_free(s, TRUE);
+  dc_pointee(c, i, sigaction_text, 0);
 }
 
 void
@@ -78,19 +69,16 @@ gt_dec_rt_sigaction(GtDc *c)
 }
 
 /* A sigset argument of `size` bytes; at the call (in) or the return (out). */
+static gboolean
+sigset_pointee(GtDc *c, guint64 va, gint64 size, GString *s, JsonNode **json)
+{
+  return dc_sigset(c, va, (gsize)size, s, json);
+}
+
 static void
 sigset_arg(GtDc *c, guint i, guint64 size)
 {
-  if (!c->exiting)
-    dc_hex(c, i);
-  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
-    return;
-  GString *s = g_string_new(NULL);
-  JsonNode *j = NULL;
-  if (dc_sigset(c, dc_arg(c, i), (gsize)size, s, &j))
-    dc_set(c, i, g_string_free(s, FALSE), j);
-  else
-    g_string_free(s, TRUE);
+  dc_pointee(c, i, sigset_pointee, (gint64)size);
 }
 
 void

@@ -41,26 +41,6 @@ attach_free(gpointer data)
   g_free(a);
 }
 
-static int
-connect_unix(const char *path, GError **error)
-{
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  if (strlen(path) >= sizeof sa.sun_path) {
-    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG, "socket path too long: %s", path);
-    return -1;
-  }
-  strcpy(sa.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-    g_set_error(error, GT_ERROR, GT_ERROR_CONNECT, "cannot connect to the gdb stub at %s: %s",
-                path, g_strerror(errno));
-    if (fd >= 0)
-      close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 /* The "gdb" chardev line of `info chardev`, e.g.
  * "gdb: filename=disconnected:tcp:127.0.0.1:1234,server=on", or NULL. */
 static char *
@@ -91,7 +71,7 @@ open_existing(const char *qmp_path, const char *desc, const GtDriverOptions *opt
   const char *spec = desc + 13;
   g_autofree char *addr = g_strndup(spec, strcspn(spec, ","));
   if (g_str_has_prefix(addr, "unix:")) {
-    int fd = connect_unix(addr + 5, error);
+    int fd = gt_unix_connect(addr + 5, "the gdb stub at ", error);
     return fd < 0 ? NULL : gt_qemu_driver_open_fd(fd, opts, error);
   }
   const char *colon = strrchr(addr, ':');
@@ -125,7 +105,7 @@ open_private(QmpAttach *a, const char *qmp_path, const GtDriverOptions *opts, GE
                 "the QEMU at %s did not start a gdb stub: %s", qmp_path, out);
     return NULL;
   }
-  int fd = connect_unix(a->sock, error);
+  int fd = gt_unix_connect(a->sock, "the gdb stub at ", error);
   return fd < 0 ? NULL : gt_qemu_driver_open_fd(fd, opts, error);
 }
 

@@ -23,8 +23,8 @@ struct GtQmp {
   GString *in;      /* received bytes not yet consumed */
 };
 
-static int
-connect_unix(const char *path, GError **error)
+int
+gt_unix_connect(const char *path, const char *what, GError **error)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   if (strlen(path) >= sizeof sa.sun_path) {
@@ -34,7 +34,7 @@ connect_unix(const char *path, GError **error)
   strcpy(sa.sun_path, path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-    g_set_error(error, GT_ERROR, GT_ERROR_CONNECT, "cannot connect to %s: %s", path,
+    g_set_error(error, GT_ERROR, GT_ERROR_CONNECT, "cannot connect to %s%s: %s", what, path,
                 g_strerror(errno));
     if (fd >= 0)
       close(fd);
@@ -172,7 +172,7 @@ check_greeting(GtQmp *q, const char *path, GError **error)
 GtQmp *
 gt_qmp_connect(const char *path, int timeout_ms, GError **error)
 {
-  int fd = connect_unix(path, error);
+  int fd = gt_unix_connect(path, "", error);
   if (fd < 0)
     return NULL;
   g_autoptr(GtQmp) q = g_new0(GtQmp, 1);

@@ -9,6 +9,10 @@
 
 typedef struct GtQmp GtQmp;
 
+/* A connected unix stream socket (close-on-exec), or -1 with an error
+ * "cannot connect to WHAT PATH: ..." (what: "" or e.g. "the gdb stub at "). */
+int gt_unix_connect(const char *path, const char *what, GError **error);
+
 /* Connects to the QMP socket at path and negotiates. Fails with
  * GT_ERROR_PROTOCOL if the peer does not greet like QEMU. */
 GtQmp *gt_qmp_connect(const char *path, int timeout_ms, GError **error);
