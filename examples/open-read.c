@@ -11,6 +11,9 @@
 #include <stdio.h>
 
 static GtLoop *loop;
+/* Paths of opens still in progress: freed at their return, or at exit for
+ * calls that had not returned when the loop ended. */
+static GPtrArray *in_progress;
 
 /* The pathname is read at the call, while the caller's memory holds it; the
  * return callback receives it and frees it. */
@@ -21,6 +24,8 @@ open_cb(GtGuestState *state, gt_pid_t pid, gt_tid_t tid, void *user_data)
   gboolean at = g_str_equal(gt_guest_get_syscall_name(state), "openat");
   gt_addr_t addr = gt_guest_get_arg(state, at ? 1 : 0);
   char *path = gt_guest_get_string(state, addr, 0);
+  if (path)
+    g_ptr_array_add(in_progress, path);
   int flags = (int)gt_guest_get_arg(state, at ? 2 : 1);
   printf("%d called %s(\"%s\", %#o)\n", pid, gt_guest_get_syscall_name(state),
          path ? path : "?", flags);
@@ -43,7 +48,8 @@ sysret_cb(GtGuestState *state, gt_pid_t pid, gt_tid_t tid, void *user_data)
          gt_guest_get_return_value(state), user_data ? " for " : "",
          user_data ? (char *)user_data : "");
   fflush(stdout);
-  g_free(user_data);
+  if (user_data)
+    g_ptr_array_remove_fast(in_progress, user_data);
 }
 
 static gboolean
@@ -63,6 +69,7 @@ main(int argc, char **argv)
   loop = gt_loop_new(argv[1]);
   if (!loop)
     return 1;
+  g_autoptr(GPtrArray) paths = in_progress = g_ptr_array_new_with_free_func(g_free);
   const GtCallbackRegistry cbs[] = {
     { "sys_open", open_cb, sysret_cb, NULL },
     { "sys_openat", open_cb, sysret_cb, NULL },

@@ -47,7 +47,9 @@ typedef struct _GtGuestState GtGuestState;
  * pointer is passed to the matching #GtSysretFunc when the call returns
  * (which then owns it). If the call never returns (exit, exit_group), or
  * no #GtSysretFunc was given, the returned pointer is passed to nobody and
- * should be NULL.
+ * should be NULL. Calls still in progress when the loop ends (a read
+ * blocked in the guest, say) never reach their #GtSysretFunc either: a
+ * program that allocates here keeps track of what it must free then.
  *
  * Returns: a pointer for the matching #GtSysretFunc, or NULL.
  */
