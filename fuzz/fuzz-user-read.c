@@ -10,23 +10,7 @@
 
 #include <guestrace/types.h>
 #include "vmi/memory.h"
-
-typedef struct {
-  const guint8 *ram;
-  gsize len;
-} Image;
-
-static gboolean
-image_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
-{
-  const Image *im = ctx;
-  if (pa > im->len || len > im->len - pa) {
-    g_set_error(error, GT_ERROR, GT_ERROR_MEMORY, "beyond RAM");
-    return FALSE;
-  }
-  memcpy(buf, im->ram + pa, len);
-  return TRUE;
-}
+#include "fuzz-image.h"
 
 /* Every byte of [va, va+got) is a user byte under the tables. */
 static void
