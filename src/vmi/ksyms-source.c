@@ -180,6 +180,29 @@ gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us, gboolean *t
   return vi;
 }
 
+/* The page VMCOREINFO's text is kept in (a page, get_zeroed_page). */
+#define VMCOREINFO_MAX 4096u
+
+GtVmcoreinfo *
+gt_ksyms_vmcoreinfo_via_map(GtMem *mem, guint64 kcr3, const GtSymbols *map)
+{
+  guint64 data_va, size_va, data, size;
+  if (!gt_symbols_lookup(map, "vmcoreinfo_data", &data_va) ||
+      !gt_symbols_lookup(map, "vmcoreinfo_size", &size_va) ||
+      !gt_mem_read_u64(mem, kcr3, data_va, &data, NULL) ||
+      !gt_mem_read_u64(mem, kcr3, size_va, &size, NULL) || size == 0)
+    return NULL;
+  size = MIN(size, VMCOREINFO_MAX);
+  g_autofree char *text = g_malloc(size);
+  if (!gt_mem_read(mem, kcr3, data, text, size, NULL))
+    return NULL;
+  g_autoptr(GtVmcoreinfo) vi = gt_vmcoreinfo_parse(text, size, NULL);
+  MappedCtx m = { mem, kcr3 };
+  if (!vi || !stext_mapped(vi, &m))
+    return NULL;
+  return g_steal_pointer(&vi);
+}
+
 typedef struct {
   const GtSymbols *map;
   const char *map_name;

@@ -23,6 +23,14 @@ GtSymbols *gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots,
 GtVmcoreinfo *gt_ksyms_find_vmcoreinfo(GtMem *mem, guint64 kcr3, gint64 budget_us,
                                        gboolean *timed_out);
 
+/* VMCOREINFO where a map (slide applied) says the kernel keeps it:
+ * vmcoreinfo_data and vmcoreinfo_size read through kcr3, a few page reads
+ * where the scan reads RAM up to the note (tens of MiB; on Xen each page a
+ * foreign mapping). NULL if the map does not lead to a VMCOREINFO whose
+ * _stext is mapped (a wrong map: then scan). What it finds is the guest's
+ * own, so it can still refute the map that led to it. */
+GtVmcoreinfo *gt_ksyms_vmcoreinfo_via_map(GtMem *mem, guint64 kcr3, const GtSymbols *map);
+
 /* Cross-check of a user's map (slide applied) with the guest's VMCOREINFO:
  * every kernel-image SYMBOL() both have must agree. FALSE with a one-line
  * error naming the first disagreement. */

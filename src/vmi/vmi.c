@@ -97,8 +97,9 @@ find_kernel_root(GtVmi *vmi, GArray *roots, GError **error)
 #define SCAN_BUDGET_US (30 * G_USEC_PER_SEC)
 #define CHECK_BUDGET_US (3 * G_USEC_PER_SEC)
 
-/* Symbols: the user's map if given (checked against the guest's VMCOREINFO
- * when that is found quickly), else the guest's own kallsyms. */
+/* Symbols: the user's map if given (checked against the guest's VMCOREINFO,
+ * found where the map says the kernel keeps it, else by a scan when that is
+ * quick), else the guest's own kallsyms. */
 static gboolean
 load_symbols(GtVmi *vmi, const GtLoopOptions *opts, GArray *roots, GError **error)
 {
@@ -114,8 +115,10 @@ load_symbols(GtVmi *vmi, const GtLoopOptions *opts, GArray *roots, GError **erro
   gboolean found = find_kernel_root(vmi, roots, &err);
   guint64 probe = found ? vmi->kcr3 : g_array_index(roots, guint64, 0);
   gboolean timed_out = FALSE;
-  g_autoptr(GtVmcoreinfo) vi = gt_ksyms_find_vmcoreinfo(vmi->mem, probe, CHECK_BUDGET_US,
-                                                        &timed_out);
+  g_autoptr(GtVmcoreinfo) vi = found ? gt_ksyms_vmcoreinfo_via_map(vmi->mem, vmi->kcr3,
+                                                                   vmi->syms) : NULL;
+  if (!vi)
+    vi = gt_ksyms_find_vmcoreinfo(vmi->mem, probe, CHECK_BUDGET_US, &timed_out);
   if (!vi && timed_out)
     g_warning("the symbol map %s was not checked against the guest's VMCOREINFO: "
               "not found within %d s", opts->sysmap_path, CHECK_BUDGET_US / G_USEC_PER_SEC);
