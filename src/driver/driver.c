@@ -4,6 +4,7 @@
 #include "driver/recover.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static gboolean
 parse_port(const char *s, guint16 *port)
@@ -14,6 +15,23 @@ parse_port(const char *s, guint16 *port)
     return FALSE;
   *port = (guint16)v;
   return TRUE;
+}
+
+/* libvirt:NAME, or libvirt+URI:NAME: URIs have colons of their own, so
+ * there the name is what follows the last one (libvirt refuses '/' in a
+ * domain name: "libvirt+qemu:///system" alone is missing its name). */
+static GtDriver *
+open_libvirt(const char *spec, const GtDriverOptions *opts, GError **error)
+{
+  gboolean with_uri = spec[7] == '+';
+  const char *colon = with_uri ? strrchr(spec, ':') : spec + 7;
+  g_autofree char *uri = with_uri && colon ? g_strndup(spec + 8, colon - (spec + 8)) : NULL;
+  if (!colon || !colon[1] || strchr(colon + 1, '/') || (with_uri && !*uri)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
+                "bad guest '%s': expected libvirt:NAME or libvirt+URI:NAME", spec);
+    return NULL;
+  }
+  return gt_libvirt_driver_open(uri, colon + 1, opts, error);
 }
 
 static GtDriver *
@@ -39,13 +57,8 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
     }
     return gt_qmp_driver_open(spec + 4, opts, error);
   }
-  if (g_str_has_prefix(spec, "libvirt:") || g_str_has_prefix(spec, "libvirt+")) {
-    /* Not built yet (issue 12 item 3): say so rather than "bad guest". */
-    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                "libvirt guests ('%s') are not supported yet: give the domain's QEMU a QMP "
-                "socket of its own (-qmp unix:PATH,server=on,wait=off) and use qmp:PATH", spec);
-    return NULL;
-  }
+  if (g_str_has_prefix(spec, "libvirt:") || g_str_has_prefix(spec, "libvirt+"))
+    return open_libvirt(spec, opts, error);
   if (g_str_has_prefix(spec, "xen:")) {
     if (!spec[4]) {
       g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
@@ -55,7 +68,8 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
     return gt_xen_driver_open(spec + 4, opts, error);
   }
   g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
-              "bad guest '%s': expected qemu:HOST:PORT, qmp:PATH or xen:DOMAIN", spec);
+              "bad guest '%s': expected qemu:HOST:PORT, qmp:PATH, libvirt:NAME or "
+              "xen:DOMAIN", spec);
   return NULL;
 }
 

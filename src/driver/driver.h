@@ -102,8 +102,8 @@ typedef struct {
                            * gdb stub (not from a local QEMU's process): tests, benches */
 } GtDriverOptions;
 
-/* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH" or
- * "xen:DOMAIN".
+/* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH",
+ * "libvirt:NAME", "libvirt+URI:NAME" or "xen:DOMAIN".
  * On return the guest is paused (stopped), and whatever a dead session
  * left in it has been repaired from its journal (recover.h). */
 GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
@@ -117,6 +117,9 @@ GtDriver *gt_qemu_driver_open(const char *host, guint16 port,
                               const GtDriverOptions *opts, GError **error);
 /* A QEMU through its QMP socket alone (qemu-qmp.c). */
 GtDriver *gt_qmp_driver_open(const char *path, const GtDriverOptions *opts, GError **error);
+/* A libvirt domain (qemu-libvirt.c); uri NULL: libvirt's default. */
+GtDriver *gt_libvirt_driver_open(const char *uri, const char *name,
+                                 const GtDriverOptions *opts, GError **error);
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
 

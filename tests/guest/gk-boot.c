@@ -58,6 +58,16 @@ static void child_setup(gpointer data)
   setpgid(0, 0);
 }
 
+char *gk_kernel_cmdline(const GkOptions *o)
+{
+  /* no_timer_check: under TCG on a loaded host the kernel's check that the
+   * IO-APIC timer ticks can time out and panic ("IO-APIC + timer doesn't
+   * work"); the emulated timer works, so the check is skipped. */
+  return g_strdup_printf("console=ttyS0 quiet loglevel=1 panic=-1 no_timer_check%s%s%s%s",
+                         o->nokaslr ? " nokaslr" : "", o->hold ? " gk.hold=1" : "",
+                         o->extra_cmdline ? " " : "", o->extra_cmdline ? o->extra_cmdline : "");
+}
+
 static GPtrArray *qemu_argv(GkGuest *g, const GkOptions *o)
 {
   guint smp = o->smp ? o->smp : 2, mem = o->mem_mb ? o->mem_mb : 512;
@@ -78,12 +88,7 @@ static GPtrArray *qemu_argv(GkGuest *g, const GkOptions *o)
   ARG("-kernel"); ARG("%s/vmlinuz", img);
   ARG("-initrd"); ARG("%s/initramfs.cpio.gz", img);
   ARG("-append");
-  /* no_timer_check: under TCG on a loaded host the kernel's check that the
-   * IO-APIC timer ticks can time out and panic ("IO-APIC + timer doesn't
-   * work"); the emulated timer works, so the check is skipped. */
-  ARG("console=ttyS0 quiet loglevel=1 panic=-1 no_timer_check%s%s%s%s", o->nokaslr ? " nokaslr" : "",
-      o->hold ? " gk.hold=1" : "", o->extra_cmdline ? " " : "",
-      o->extra_cmdline ? o->extra_cmdline : "");
+  g_ptr_array_add(a, gk_kernel_cmdline(o));
   ARG("-serial"); ARG("file:%s/console.log", g->dir);
   ARG("-serial"); ARG("file:%s/kallsyms.serial", g->dir);
   ARG("-chardev"); ARG("socket,id=ctl,path=%s/ctl.sock,server=on,wait=off", g->dir);
@@ -134,7 +139,7 @@ static char *qemu_log_text(GkGuest *g)
 
 static void kill_qemu(GkGuest *g)
 {
-  if (g->qemu_pid <= 0 || gk_guest_check_exited(g))
+  if (g->qemu_pid <= 0 || g->adopted || gk_guest_check_exited(g))
     return;
   kill(g->qemu_pid, SIGTERM);
   for (int i = 0; i < 150 && !gk_guest_check_exited(g); i++)   /* 3 s grace */
@@ -153,6 +158,12 @@ gboolean gk_guest_check_exited(GkGuest *g)
 {
   if (g->exited)
     return TRUE;
+  if (g->adopted) {
+    /* Not our child: gone when /proc no longer has it (its parent reaps it). */
+    g_autofree char *proc = g_strdup_printf("/proc/%d", (int)g->qemu_pid);
+    g->exited = !g_file_test(proc, G_FILE_TEST_EXISTS);
+    return g->exited;
+  }
   int st = 0;
   pid_t r = waitpid(g->qemu_pid, &st, WNOHANG);
   if (r == g->qemu_pid || (r < 0 && errno == ECHILD)) {
@@ -238,6 +249,28 @@ GkGuest *gk_guest_boot(const GkOptions *opts, GError **error)
   return g_steal_pointer(&g);
 }
 
+GkGuest *gk_guest_adopt(const char *dir, pid_t qemu_pid, const char *spec, gboolean hold,
+                        GError **error)
+{
+  g_autoptr(GkGuest) g = g_new0(GkGuest, 1);
+  g->adopted = TRUE;
+  g->qemu_pid = qemu_pid;
+  g->dir = g_strdup(dir);
+  g->spec = g_strdup(spec);
+  g->hold = hold;
+  g->ctl_fd = g->console_fd = -1;
+  g->console = g_string_new(NULL);
+  g->boot_s = g->kallsyms_s = -1;
+  g->t_start = g_get_monotonic_time();
+  g->t_start_wall = g_get_real_time();
+  /* Killed if the test dies (an assertion), left alone otherwise. */
+  g->slot = gk_reaper_add(qemu_pid, "", "");
+  if (!gk_guest_wait_console(g, "GK-READY", GK_BOOT_TIMEOUT_S, error))
+    return NULL;
+  g->boot_s = (g_get_monotonic_time() - g->t_start) / 1e6;
+  return g_steal_pointer(&g);
+}
+
 const char *gk_guest_spec(GkGuest *g) { return g->spec; }
 guint gk_guest_gdb_port(GkGuest *g) { return g->port; }
 const char *gk_guest_mem_path(GkGuest *g) { return g->qmp_only ? NULL : g->mem_path; }
@@ -269,7 +302,7 @@ void gk_guest_free(GkGuest *g)
     close(g->console_fd);
   if (g->mem_path)
     unlink(g->mem_path);
-  if (g->dir)
+  if (g->dir && !g->adopted)
     gk_remove_dir(g->dir);
   g_string_free(g->console, TRUE);
   g_free(g->dir);

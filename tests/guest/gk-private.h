@@ -12,6 +12,7 @@ struct GkGuest {
   char *spec;
   char *qmp_path;           /* DIR/qmp.sock */
   gboolean qmp_only;
+  gboolean adopted;         /* QEMU started by someone else (gk_guest_adopt) */
   guint port;
   int slot;                 /* reaper slot, -1 if none */
   int ctl_fd;               /* control socket, -1 until gk_guest_run */

@@ -42,7 +42,10 @@ static void slot_teardown(GkSlot *s)
   char path[512];
   if (s->pid > 0)
     kill(s->pid, SIGKILL);
-  unlink(s->mem);
+  if (s->mem[0])
+    unlink(s->mem);
+  if (!s->dir[0])
+    return;   /* an adopted guest's files are not ours */
   for (int i = 0; dir_files[i]; i++) {
     size_t dl = strlen(s->dir), fl = strlen(dir_files[i]);
     if (dl + fl + 2 > sizeof path)

@@ -43,6 +43,16 @@ char *gk_image_kernel_version(void);       /* "6.1.0-56-cloud-amd64 6.1.192-2" *
 /* Boots and returns when the guest printed GK-READY (timeout 90 s) and,
  * unless opts->no_wait_kallsyms, its kallsyms dump is complete. */
 GkGuest *gk_guest_boot(const GkOptions *opts, GError **error);
+/* The kernel command line the kit boots its image with. */
+char *gk_kernel_cmdline(const GkOptions *opts);
+/* A guest of the kit's image whose QEMU another program started (libvirt),
+ * with its serial ports where the kit puts them: ttyS0 to DIR/console.log,
+ * ttyS1 to DIR/kallsyms.serial, ttyS2 on the unix socket DIR/ctl.sock.
+ * Returns at GK-READY. gk_guest_free leaves QEMU and dir alone (QEMU is
+ * killed only if the test process dies first). spec: what
+ * gk_guest_spec returns. */
+GkGuest *gk_guest_adopt(const char *dir, pid_t qemu_pid, const char *spec, gboolean hold,
+                        GError **error);
 const char *gk_guest_spec(GkGuest *g);     /* "qemu:127.0.0.1:PORT" (gdb stub), or qmp:PATH */
 const char *gk_guest_qmp_path(GkGuest *g); /* DIR/qmp.sock */
 guint gk_guest_gdb_port(GkGuest *g);

@@ -34,3 +34,8 @@ char *gt_qemu_identity(gint64 pid, const char *host, guint16 port);
 char *gt_qemu_identity_of_pid(gint64 pid);
 /* TRUE when process pid (> 0) has exited (waits up to 1 s for it). */
 gboolean gt_qemu_process_gone(gint64 pid);
+/* The one local process started with `-uuid UUID` (libvirt's QEMU), 0 if
+ * none or several (qemu-uuid-pid.c). */
+pid_t gt_qemu_pid_of_uuid(const char *uuid);
+/* Exposed for tests: args is a /proc/PID/cmdline (NUL-separated). */
+gboolean gt_qemu_cmdline_has_uuid(const char *args, gsize len, const char *uuid);
