@@ -13,7 +13,7 @@
  * libvirt+URI:NAME and nothing else (no -m, no --mem); what it saw is
  * compared with the workload's own log, and afterwards the domain must be
  * running with no gdb stub left. Then the one-line errors: an unknown
- * domain, no daemon, a spec without a name. */
+ * domain, a domain that is not running, no daemon, a spec without a name. */
 #include "e2e-util.h"
 
 #include <errno.h>
@@ -173,9 +173,9 @@ daemon_stop(Daemon *d)
 }
 
 /* A TCG domain booting the kit's image with the kit's serial ports in
- * guest_dir, defined and started. */
+ * guest_dir, defined (and started when start). */
 static virDomainPtr
-domain_start(Daemon *d, const char *name, const char *guest_dir)
+domain_define(Daemon *d, const char *name, const char *guest_dir, gboolean start)
 {
   GkOptions o = { .hold = TRUE };
   g_autofree char *cmdline = gk_kernel_cmdline(&o);
@@ -192,7 +192,7 @@ domain_start(Daemon *d, const char *name, const char *guest_dir)
     "<memballoon model='none'/></devices></domain>",
     name, gk_image_dir(), gk_image_dir(), cmdline, guest_dir, guest_dir, guest_dir);
   virDomainPtr dom = virDomainDefineXML(d->conn, xml);
-  if (!dom || virDomainCreate(dom) < 0) {
+  if (!dom || (start && virDomainCreate(dom) < 0)) {
     g_autofree char *text = daemon_log(d);
     g_test_message("libvirtd: %s", text);
     g_error("cannot start the domain: %s", virGetLastErrorMessage());
@@ -329,7 +329,7 @@ test_trace(void)
   Daemon *d = daemon_start();
   g_autofree char *name = g_strdup_printf("gt-e2e-%d", (int)getpid());
   g_autofree char *guest_dir = g_build_filename(d->dir, "guest", NULL);
-  virDomainPtr dom = domain_start(d, name, guest_dir);
+  virDomainPtr dom = domain_define(d, name, guest_dir, TRUE);
   g_autofree char *spec = g_strdup_printf("libvirt+%s:%s", d->uri, name);
   g_autoptr(GError) error = NULL;
   g_autoptr(GkGuest) g = gk_guest_adopt(guest_dir, domain_pid(d, name), spec, TRUE, &error);
@@ -353,6 +353,18 @@ test_trace(void)
   int status = run(a1, &err);
   assert_one_line_error(status, err, "no domain");
   g_clear_pointer(&err, g_free);
+
+  /* A domain that is defined but not running. */
+  g_autofree char *off_name = g_strconcat(name, "-off", NULL);
+  virDomainPtr off = domain_define(d, off_name, guest_dir, FALSE);
+  g_autofree char *off_spec = g_strdup_printf("libvirt+%s:%s", d->uri, off_name);
+  const char *a2[] = { e2e_guestrace_path(), "ps", off_spec, NULL };
+  status = run(a2, &err);
+  assert_one_line_error(status, err, "is not running");
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(virDomainUndefine(off), ==, 0);
+  virDomainFree(off);
+  assert_untouched(dom);
 
   g_clear_pointer(&g, gk_guest_free);
   domain_end(dom);
