@@ -44,20 +44,27 @@ gt_engine_new(GtVmi *vmi, const char *profile, GError **error)
   g_autoptr(GtLinux) lx = gt_linux_new(vmi->mem, vmi->syms, vmi->kcr3, profile, error);
   if (!lx)
     return NULL;
+  g_autoptr(GError) merr = NULL;
+  GHashTable *meta = gt_linux_syscall_metadata(lx, &merr);
+  if (!meta) {
+    g_warning("no syscall metadata from the kernel (%s): arguments are shown unnamed",
+              merr->message);
+    meta = g_hash_table_new(g_str_hash, g_str_equal);
+  }
+  return gt_engine_new_for(vmi, g_steal_pointer(&lx), meta);
+}
+
+GtEngine *
+gt_engine_new_for(GtVmi *vmi, GtLinux *lx, GHashTable *meta)
+{
   GtEngine *e = g_new0(GtEngine, 1);
   e->vmi = vmi;
   e->budget = (GtMemBudget){ GT_STOP_BUDGET_READS, GT_STOP_BUDGET_BYTES };
   e->left = e->budget;
   e->stop_us = g_array_new(FALSE, FALSE, sizeof(guint32));
   gt_engine_set_user_fallback(e, gt_engine_unfaulted_fallback, NULL);
-  e->lx = g_steal_pointer(&lx);
-  g_autoptr(GError) merr = NULL;
-  e->meta = gt_linux_syscall_metadata(e->lx, &merr);
-  if (!e->meta) {
-    g_warning("no syscall metadata from the kernel (%s): arguments are shown unnamed",
-              merr->message);
-    e->meta = g_hash_table_new(g_str_hash, g_str_equal);
-  }
+  e->lx = lx;
+  e->meta = meta;
   e->probes = g_ptr_array_new_with_free_func((GDestroyNotify)gt_probe_free);
   e->by_bp = g_hash_table_new(g_int64_hash, g_int64_equal);
   e->retired = g_ptr_array_new_with_free_func((GDestroyNotify)gt_probe_free);

@@ -16,6 +16,9 @@
 #include "decode/decode.h"
 
 GtEngine *gt_engine_new(GtVmi *vmi, const char *profile, GError **error);
+/* The same from a Linux view and syscall metadata (name -> GtSyscallMeta*)
+ * the caller already has (tests); takes both. */
+GtEngine *gt_engine_new_for(GtVmi *vmi, GtLinux *lx, GHashTable *meta);
 void gt_engine_free(GtEngine *e);
 
 GtLinux *gt_engine_linux(GtEngine *e);

@@ -1,5 +1,6 @@
 /* The fake Xen back end (see fake-xen.h). */
 #include "fake-xen.h"
+#include "driver/xen/xen-policy.h"
 
 #include <string.h>
 
@@ -28,7 +29,8 @@ fake_xen_new(void)
   memset(f->ram + FAKE_TEXT_PA + 0x200, 0xcc, 5);
   static const guint8 code[5] = { 0x48, 0x89, 0xe5, 0x31, 0xc0 };
   memcpy(f->ram + FAKE_TEXT_PA + 0x300, code, 5);
-  for (guint v = 0; v < FAKE_VCPUS; v++) {
+  f->nvcpus = FAKE_VCPUS;
+  for (guint v = 0; v < FAKE_MAX_VCPUS; v++) {
     f->regs[v].r[GT_REG_CR3] = FAKE_CR3 | 0x1000;  /* a PTI user root: bit 12 set */
     f->regs[v].r[GT_REG_RIP] = 0x400000 + v;
   }
@@ -45,7 +47,28 @@ fake_xen_free(FakeXen *f)
 }
 
 void
+fake_xen_map(FakeXen *f, guint64 va, guint frame)
+{
+  g_assert_cmpuint(va >> 21, ==, FAKE_TEXT_VA >> 21);
+  g_assert_cmpuint(frame, <, FAKE_FRAMES);
+  put64(f, 0x4000 + ((va >> 12) & 511) * 8, ((guint64)frame * PAGE) | 3);
+}
+
+void
 fake_xen_push(FakeXen *f, guint32 reason, guint vcpu, guint64 rip, guint32 cr_index)
+{
+  GtRegs regs;
+  memset(&regs, 0, sizeof regs);
+  regs.r[GT_REG_RIP] = rip;
+  regs.r[GT_REG_RAX] = 39;            /* like a syscall number */
+  regs.r[GT_REG_RSP] = 0xffffc90000003f00ULL;
+  regs.r[GT_REG_CR3] = FAKE_CR3;
+  fake_xen_push_regs(f, reason, vcpu, &regs, cr_index);
+}
+
+void
+fake_xen_push_regs(FakeXen *f, guint32 reason, guint vcpu, const GtRegs *regs,
+                   guint32 cr_index)
 {
   vm_event_request_t req;
   memset(&req, 0, sizeof req);
@@ -53,13 +76,17 @@ fake_xen_push(FakeXen *f, guint32 reason, guint vcpu, guint64 rip, guint32 cr_in
   req.flags = VM_EVENT_FLAG_VCPU_PAUSED;
   req.reason = reason;
   req.vcpu_id = vcpu;
-  req.data.regs.x86.rip = rip;
-  req.data.regs.x86.rax = 39;            /* like a syscall number */
-  req.data.regs.x86.rsp = 0xffffc90000003f00ULL;
-  req.data.regs.x86.cr3 = FAKE_CR3;
+  struct vm_event_regs_x86 *x = &req.data.regs.x86;
+  gt_xen_regs_to_event(regs, x);   /* the general registers; the rest here */
+  x->cs_sel = (guint16)regs->r[GT_REG_CS];
+  x->ss_sel = (guint16)regs->r[GT_REG_SS];
+  x->gs_base = regs->r[GT_REG_GS_BASE];
+  x->shadow_gs = regs->r[GT_REG_KERNEL_GS_BASE];
+  x->cr3 = regs->r[GT_REG_CR3];
+  x->cr4 = regs->r[GT_REG_CR4];
   if (reason == VM_EVENT_REASON_WRITE_CTRLREG) {
     req.u.write_ctrlreg.index = cr_index;
-    req.u.write_ctrlreg.new_value = 39;
+    req.u.write_ctrlreg.new_value = regs->r[GT_REG_RAX];
     req.u.write_ctrlreg.old_value = FAKE_CR3;
   } else if (reason == VM_EVENT_REASON_SOFTWARE_BREAKPOINT) {
     req.u.software_breakpoint.insn_length = 1;
@@ -81,7 +108,7 @@ fake_xen_pop(FakeXen *f, vm_event_response_t *rsp)
 }
 
 static void fk_close(void *be) { ((FakeXen *)be)->closed = TRUE; }
-static guint fk_vcpu_count(void *be) { return FAKE_VCPUS; }
+static guint fk_vcpu_count(void *be) { return ((FakeXen *)be)->nvcpus; }
 static gboolean fk_alive(void *be) { return ((FakeXen *)be)->alive; }
 
 static gboolean

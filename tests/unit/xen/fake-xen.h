@@ -9,7 +9,8 @@
 #include "driver/xen/xen-ring.h"
 
 #define FAKE_FRAMES 32
-#define FAKE_VCPUS 2
+#define FAKE_VCPUS 2           /* vCPUs of a new fake */
+#define FAKE_MAX_VCPUS 4       /* a test may raise nvcpus up to this */
 #define FAKE_CR3 0x1000ULL
 #define FAKE_TEXT_VA 0xffffffff81000000ULL
 #define FAKE_TEXT_PA 0xa000ULL       /* frame 10 */
@@ -19,7 +20,8 @@
 
 typedef struct {
   guint8 *ram;                /* FAKE_FRAMES * 4096 */
-  GtRegs regs[FAKE_VCPUS];
+  guint nvcpus;               /* FAKE_VCPUS unless a test sets it (before the driver) */
+  GtRegs regs[FAKE_MAX_VCPUS];
   void *ring_page;
   vm_event_front_ring_t front;
   gboolean monitor_on;
@@ -36,6 +38,11 @@ FakeXen *fake_xen_new(void);
 extern const GtXenBackendOps fake_xen_ops;
 /* Put a request on the ring as Xen would (vCPU paused flag set). */
 void fake_xen_push(FakeXen *f, guint32 reason, guint vcpu, guint64 rip, guint32 cr_index);
+/* The same with every register of the request given (rip from regs). */
+void fake_xen_push_regs(FakeXen *f, guint32 reason, guint vcpu, const GtRegs *regs,
+                        guint32 cr_index);
+/* Maps one more 4 KiB page: va within FAKE_TEXT_VA's 2 MiB, frame < FAKE_FRAMES. */
+void fake_xen_map(FakeXen *f, guint64 va, guint frame);
 /* Take the next response; FALSE if none. */
 gboolean fake_xen_pop(FakeXen *f, vm_event_response_t *rsp);
 void fake_xen_free(FakeXen *f);
