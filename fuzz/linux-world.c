@@ -6,28 +6,13 @@
 
 #include "../tests/unit/linux/fake-guest.h"
 
-static const GtLinuxOffsets fuzz_offsets = {
-  .task_pid = 0x10, .task_tgid = 0x14, .task_comm = 0x20, .task_tasks = 0x30,
-  .task_real_parent = 0x40, .task_real_cred = 0x48, .task_cred = 0x50,
-  .task_mm = 0x58, .task_active_mm = 0x60, .task_group_leader = 0x68,
-  .task_thread_node = 0x70, .task_flags = 0x80, .task_signal = 0x88,
-  .signal_thread_head = 0x10,
-  .cred_uid = 4, .cred_gid = 8, .cred_euid = 0x14, .cred_egid = 0x18,
-  .mm_pgd = 0x50,
-  .regs_di = 112, .regs_si = 104, .regs_dx = 96, .regs_r10 = 56, .regs_r8 = 72,
-  .regs_r9 = 64, .regs_ax = 80, .regs_orig_ax = 120, .regs_ip = 128, .regs_sp = 152,
-  .meta_name = 0, .meta_syscall_nr = 8, .meta_nb_args = 12, .meta_types = 16,
-  .meta_args = 24,
-  .pcpu_hot_current_task = G_MAXUINT,
-};
-
 static FakeGuest *world;
 static GtSymbols *syms;
 
 GtLinux *
 fuzz_linux_world(const guint8 *data, gsize size)
 {
-  return fuzz_linux_world_with(data, size, &fuzz_offsets);
+  return fuzz_linux_world_with(data, size, &fg_linux_offsets);
 }
 
 GtLinux *

@@ -13,7 +13,7 @@
  *                              variable, so the input sets the base)
  *   sockfs_dname, pipefs_dname, anon_inodefs_dname, simple_dname: fixed
  *                              text addresses 0xffffffff81100000 + 0x100 * i
- * Offsets are FUZZ_OFFSETS, the layout of tests/unit/linux/test-tasks.c.
+ * Offsets are fg_linux_offsets (tests/unit/linux/fake-guest.h).
  * seeds/make-linux.py writes seed regions with this layout. */
 #pragma once
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes seed regions for the linux-tasks and syscalls targets (the layout
-of fuzz/linux-world.h: offsets of tests/unit/linux/test-tasks.c, pointers as
+of fuzz/linux-world.h: offsets of fg_linux_offsets (tests/unit/linux/fake-guest.c), pointers as
 kernel addresses into the region). Run from fuzz/: python3 seeds/make-linux.py"""
 import struct
 

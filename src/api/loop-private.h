@@ -19,5 +19,11 @@ struct _GtLoop {
   GError *error;
 };
 
+/* A loop over an attached guest (owned: closed on failure too), with the
+ * offsets profile (NULL: the kernel's BTF). gt_loop_new_full attaches and
+ * calls it; the fault-injection tests give it a fake driver's guest. */
+GtLoop *gt_loop_new_for_vmi(const char *guest, GtVmi *vmi, const char *profile,
+                            GError **error);
+
 /* Flushes and frees the current event sink (if any) and installs sink. */
 void gt_loop_replace_sink(GtLoop *loop, GtEventSink *sink);

@@ -26,20 +26,11 @@ loop_warn(GError *error)
   g_warning("%s", error->message);
 }
 
-GT_API GtLoop *
-gt_loop_new_full(const char *guest, const GtLoopOptions *options, GError **error)
+GtLoop *
+gt_loop_new_for_vmi(const char *guest, GtVmi *vmi_in, const char *profile, GError **error)
 {
-  GtLoopOptions env = { 0 };
-  if (!options) {
-    env.mem_path = g_getenv("GUESTRACE_MEM");
-    env.sysmap_path = g_getenv("GUESTRACE_SYSMAP");
-    env.profile_path = g_getenv("GUESTRACE_PROFILE");
-    options = &env;
-  }
-  g_autoptr(GtVmi) vmi = gt_vmi_open(guest, options, error);
-  if (!vmi)
-    return NULL;
-  GtEngine *engine = gt_engine_new(vmi, options->profile_path, error);
+  g_autoptr(GtVmi) vmi = vmi_in;
+  GtEngine *engine = gt_engine_new(vmi, profile, error);
   if (!engine)
     return NULL;
   int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -54,6 +45,22 @@ gt_loop_new_full(const char *guest, const GtLoopOptions *options, GError **error
   loop->engine = engine;
   loop->quit_fd = fd;
   return loop;
+}
+
+GT_API GtLoop *
+gt_loop_new_full(const char *guest, const GtLoopOptions *options, GError **error)
+{
+  GtLoopOptions env = { 0 };
+  if (!options) {
+    env.mem_path = g_getenv("GUESTRACE_MEM");
+    env.sysmap_path = g_getenv("GUESTRACE_SYSMAP");
+    env.profile_path = g_getenv("GUESTRACE_PROFILE");
+    options = &env;
+  }
+  GtVmi *vmi = gt_vmi_open(guest, options, error);
+  if (!vmi)
+    return NULL;
+  return gt_loop_new_for_vmi(guest, vmi, options->profile_path, error);
 }
 
 GT_API GtLoop *

@@ -73,30 +73,37 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
   return NULL;
 }
 
+gboolean
+gt_driver_attach_journal(GtDriver *d, const char *spec, char **report, GError **error)
+{
+  *report = NULL;
+  if (!d->identity) {
+    g_debug("%s: no identity for a journal: changes are not journalled", spec);
+    return TRUE;
+  }
+  d->journal = gt_journal_open(d->identity, error);
+  if (!d->journal) {
+    g_prefix_error(error, "cannot keep a journal of our changes to %s: ", spec);
+    return FALSE;
+  }
+  GtRecovery r;
+  if (!gt_driver_recover(d, &r, error))
+    return FALSE;
+  g_autofree char *what = gt_recovery_describe(&r);
+  if (what)
+    *report = g_strdup_printf("repaired what a dead session left in %s (journal %s): %s",
+                              spec, gt_journal_path(d->journal), what);
+  return TRUE;
+}
+
 GtDriver *
 gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, char **report,
                          GError **error)
 {
   *report = NULL;
   g_autoptr(GtDriver) d = open_driver(spec, opts, error);
-  if (!d)
+  if (!d || !gt_driver_attach_journal(d, spec, report, error))
     return NULL;
-  if (!d->identity) {
-    g_debug("%s: no identity for a journal: changes are not journalled", spec);
-    return g_steal_pointer(&d);
-  }
-  d->journal = gt_journal_open(d->identity, error);
-  if (!d->journal) {
-    g_prefix_error(error, "cannot keep a journal of our changes to %s: ", spec);
-    return NULL;
-  }
-  GtRecovery r;
-  if (!gt_driver_recover(d, &r, error))
-    return NULL;
-  g_autofree char *what = gt_recovery_describe(&r);
-  if (what)
-    *report = g_strdup_printf("repaired what a dead session left in %s (journal %s): %s",
-                              spec, gt_journal_path(d->journal), what);
   return g_steal_pointer(&d);
 }
 

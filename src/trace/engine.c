@@ -399,6 +399,26 @@ pause_and_settle(GtEngine *e, GError **error)
   return TRUE;
 }
 
+/* Tries at putting a return address back when the tracer stops: a request
+ * the hypervisor refuses once (a busy stub) must not leave a blocked call
+ * to return into the trap's int3 after we are gone. Errors that mean the
+ * connection is gone are not retried (recovery repairs from the journal). */
+#define RESTORE_TRIES 3
+
+static gboolean
+restore_slot_retrying(GtEngine *e, const GtPending *pd, GError **error)
+{
+  for (guint i = 1;; i++) {
+    g_autoptr(GError) err = NULL;
+    if (gt_engine_restore_slot(e, pd, &err))
+      return TRUE;
+    if (i == RESTORE_TRIES || gt_engine_error_is_fatal(err)) {
+      g_propagate_error(error, g_steal_pointer(&err));
+      return FALSE;
+    }
+  }
+}
+
 gboolean
 gt_engine_stop(GtEngine *e, GError **error)
 {
@@ -416,7 +436,7 @@ gt_engine_stop(GtEngine *e, GError **error)
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     GtPending *pd = value;
     g_autoptr(GError) err = NULL;
-    if (!gt_engine_restore_slot(e, pd, &err))
+    if (!restore_slot_retrying(e, pd, &err))
       g_critical("cannot restore the return address at %#" G_GINT64_MODIFIER "x (the "
                  "journal keeps it for recovery): %s", pd->slot, err->message);
     gt_engine_finish_pending(e, pd, NULL, FALSE);

@@ -106,3 +106,107 @@ fg_string(FakeGuest *fg, const char *s)
   memcpy(fg_ptr(fg, va), s, n);
   return va;
 }
+
+const GtLinuxOffsets fg_linux_offsets = {
+  .task_pid = 0x10, .task_tgid = 0x14, .task_comm = 0x20, .task_tasks = 0x30,
+  .task_real_parent = 0x40, .task_real_cred = 0x48, .task_cred = 0x50,
+  .task_mm = 0x58, .task_active_mm = 0x60, .task_group_leader = 0x68,
+  .task_thread_node = 0x70, .task_flags = 0x80, .task_signal = 0x88,
+  .signal_thread_head = 0x10,
+  .cred_uid = 4, .cred_gid = 8, .cred_euid = 0x14, .cred_egid = 0x18,
+  .mm_pgd = 0x50,
+  .regs_di = 112, .regs_si = 104, .regs_dx = 96, .regs_r10 = 56, .regs_r8 = 72,
+  .regs_r9 = 64, .regs_ax = 80, .regs_orig_ax = 120, .regs_ip = 128, .regs_sp = 152,
+  .meta_name = 0, .meta_syscall_nr = 8, .meta_nb_args = 12, .meta_types = 16,
+  .meta_args = 24,
+  .pcpu_hot_current_task = G_MAXUINT,
+};
+
+guint64
+fg_new_task(FakeGuest *fg, gint32 pid, gint32 tgid, const char *comm, guint64 parent,
+            guint64 cred, guint64 mm)
+{
+  const GtLinuxOffsets *o = &fg_linux_offsets;
+  guint64 t = fg_alloc(fg, FG_TASK_SIZE);
+  fg_put_u32(fg, t + o->task_pid, (guint32) pid);
+  fg_put_u32(fg, t + o->task_tgid, (guint32) tgid);
+  strncpy(fg_ptr(fg, t + o->task_comm), comm, 16);
+  fg_put_u64(fg, t + o->task_real_parent, parent ? parent : t);
+  fg_put_u64(fg, t + o->task_real_cred, cred);
+  fg_put_u64(fg, t + o->task_cred, cred);
+  fg_put_u64(fg, t + o->task_mm, mm);
+  fg_put_u32(fg, t + o->task_flags, mm ? 0 : 0x00200000);
+  return t;
+}
+
+void
+fg_link_tasks(FakeGuest *fg, const guint64 *tasks, guint n)
+{
+  guint off = fg_linux_offsets.task_tasks;
+  for (guint i = 0; i < n; i++) {
+    fg_put_u64(fg, tasks[i] + off, tasks[(i + 1) % n] + off);
+    fg_put_u64(fg, tasks[i] + off + 8, tasks[(i + n - 1) % n] + off);
+  }
+}
+
+guint64
+fg_new_cred(FakeGuest *fg, guint32 uid, guint32 gid, guint32 euid, guint32 egid)
+{
+  const GtLinuxOffsets *o = &fg_linux_offsets;
+  guint64 c = fg_alloc(fg, 0x40);
+  fg_put_u32(fg, c + o->cred_uid, uid);
+  fg_put_u32(fg, c + o->cred_gid, gid);
+  fg_put_u32(fg, c + o->cred_euid, euid);
+  fg_put_u32(fg, c + o->cred_egid, egid);
+  return c;
+}
+
+static guint64
+put_strings(FakeGuest *fg, const char *const *s, guint n)
+{
+  guint64 arr = fg_alloc(fg, 8 * (n ? n : 1));
+  for (guint i = 0; i < n; i++)
+    fg_put_u64(fg, arr + 8 * i, s[i] ? fg_string(fg, s[i]) : FG_UNMAPPED);
+  return arr;
+}
+
+guint64
+fg_new_syscall_meta(FakeGuest *fg, const char *name, gint32 nr, guint32 nb,
+                    const char *const *types, const char *const *args)
+{
+  const GtLinuxOffsets *o = &fg_linux_offsets;
+  guint64 m = fg_alloc(fg, 64);
+  fg_put_u64(fg, m + o->meta_name, name ? fg_string(fg, name) : FG_UNMAPPED);
+  fg_put_u32(fg, m + o->meta_syscall_nr, (guint32) nr);
+  fg_put_u32(fg, m + o->meta_nb_args, nb);
+  guint n = MIN(nb, 6);
+  fg_put_u64(fg, m + o->meta_types, types ? put_strings(fg, types, n) : FG_UNMAPPED);
+  fg_put_u64(fg, m + o->meta_args, args ? put_strings(fg, args, n) : FG_UNMAPPED);
+  return m;
+}
+
+#define PTE_US 0x4ULL
+
+/* A zeroed, 4 KiB-aligned page from the bump allocator: its physical
+ * address. */
+static guint64
+alloc_table(FakeGuest *fg)
+{
+  guint64 va = fg_alloc(fg, 2 * 4096);
+  return ((va - FG_KBASE) + 4095) & ~4095ULL;
+}
+
+guint64
+fg_new_user_root(FakeGuest *fg, guint64 user_va, guint64 user_pa)
+{
+  g_assert_cmpuint(user_va & (2 * MIB - 1), ==, 0);
+  g_assert_cmpuint(user_pa & (2 * MIB - 1), ==, 0);
+  g_assert_cmpuint(user_va >> 39, ==, 0);
+  guint64 root = alloc_table(fg), pdpt = alloc_table(fg), pd = alloc_table(fg);
+  memcpy(fg->ram->data + root, fg->ram->data + fg->cr3, 4096);
+  guint64 flags = PTE_P | PTE_RW | PTE_US;
+  put_phys(fg, root + ((user_va >> 39) & 0x1ff) * 8, pdpt | flags);
+  put_phys(fg, pdpt + ((user_va >> 30) & 0x1ff) * 8, pd | flags);
+  put_phys(fg, pd + ((user_va >> 21) & 0x1ff) * 8, user_pa | flags | PTE_PS);
+  return root;
+}

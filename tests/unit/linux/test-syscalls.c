@@ -8,38 +8,10 @@
 #include "os/linux/linux.h"
 #include "fake-guest.h"
 
-/* syscall_metadata layout as in Linux 6.1: name, syscall_nr, nb_args,
- * types, args. The task offsets are never used here. */
-static const GtLinuxOffsets test_off = {
-  .task_pid = 0x10, .task_tgid = 0x14, .task_comm = 0x20, .task_tasks = 0x30,
-  .meta_name = 0, .meta_syscall_nr = 8, .meta_nb_args = 12, .meta_types = 16,
-  .meta_args = 24, .pcpu_hot_current_task = G_MAXUINT,
-};
-
-#define UNMAPPED (FG_KBASE + (1ULL << 30))
-
-static guint64
-put_strings(FakeGuest *fg, const char *const *s, guint n)
-{
-  guint64 arr = fg_alloc(fg, 8 * (n ? n : 1));
-  for (guint i = 0; i < n; i++)
-    fg_put_u64(fg, arr + 8 * i, s[i] ? fg_string(fg, s[i]) : UNMAPPED);
-  return arr;
-}
-
-static guint64
-put_meta(FakeGuest *fg, const char *name, gint32 nr, guint32 nb, const char *const *types,
-         const char *const *args)
-{
-  guint64 m = fg_alloc(fg, 64);
-  fg_put_u64(fg, m + test_off.meta_name, name ? fg_string(fg, name) : UNMAPPED);
-  fg_put_u32(fg, m + test_off.meta_syscall_nr, (guint32) nr);
-  fg_put_u32(fg, m + test_off.meta_nb_args, nb);
-  guint n = MIN(nb, 6);
-  fg_put_u64(fg, m + test_off.meta_types, types ? put_strings(fg, types, n) : UNMAPPED);
-  fg_put_u64(fg, m + test_off.meta_args, args ? put_strings(fg, args, n) : UNMAPPED);
-  return m;
-}
+/* syscall_metadata layout as in Linux 6.1 (name, syscall_nr, nb_args, types,
+ * args): fake-guest.h's. */
+#define test_off fg_linux_offsets
+#define UNMAPPED FG_UNMAPPED
 
 static GtSymbols *
 make_syms(guint64 init_task, guint64 start, guint64 stop, const char *extra)
@@ -74,20 +46,20 @@ test_metadata(void)
   memset(longname, 'a', sizeof longname - 1);
   longname[sizeof longname - 1] = '\0';
   guint64 metas[] = {
-    put_meta(fg, longname, 7, 0, NULL, NULL),
-    put_meta(fg, "sys_openat", 257, 4, open_t, open_a),
-    put_meta(fg, "sys_seven", 500, 7, seven, seven),          /* nb_args > 6 */
-    put_meta(fg, NULL, 1, 0, NULL, NULL),                     /* name unreadable */
-    put_meta(fg, "sys_badtype", 2, 2, bad_t, bad_t),          /* a type unreadable */
-    put_meta(fg, "sys_noargs", 3, 1, open_t, NULL),           /* args array unreadable */
-    put_meta(fg, "sys_read", -1, 3, read_t, read_a),          /* compat twin, unmapped */
-    put_meta(fg, "sys_read", 0, 3, read_t, read_a),           /* the x86-64 one */
-    put_meta(fg, "sys_read", 99, 3, read_t, read_a),          /* later duplicate */
-    put_meta(fg, "sys_getpid", 39, 0, NULL, NULL),            /* no args: no arrays read */
-    put_meta(fg, "sys_evil", 4, 1, open_t, evil_a),           /* arg name not an identifier */
-    put_meta(fg, "sys_ctl", 5, 1, ctl_t, ctl_a),              /* control bytes in a type */
-    put_meta(fg, "sys_big", 100000, 0, NULL, NULL),           /* nr out of range */
-    put_meta(fg, "sys_bad name", 6, 0, NULL, NULL),           /* name not an identifier */
+    fg_new_syscall_meta(fg, longname, 7, 0, NULL, NULL),
+    fg_new_syscall_meta(fg, "sys_openat", 257, 4, open_t, open_a),
+    fg_new_syscall_meta(fg, "sys_seven", 500, 7, seven, seven),          /* nb_args > 6 */
+    fg_new_syscall_meta(fg, NULL, 1, 0, NULL, NULL),                     /* name unreadable */
+    fg_new_syscall_meta(fg, "sys_badtype", 2, 2, bad_t, bad_t),          /* a type unreadable */
+    fg_new_syscall_meta(fg, "sys_noargs", 3, 1, open_t, NULL),           /* args array unreadable */
+    fg_new_syscall_meta(fg, "sys_read", -1, 3, read_t, read_a),          /* compat twin, unmapped */
+    fg_new_syscall_meta(fg, "sys_read", 0, 3, read_t, read_a),           /* the x86-64 one */
+    fg_new_syscall_meta(fg, "sys_read", 99, 3, read_t, read_a),          /* later duplicate */
+    fg_new_syscall_meta(fg, "sys_getpid", 39, 0, NULL, NULL),            /* no args: no arrays read */
+    fg_new_syscall_meta(fg, "sys_evil", 4, 1, open_t, evil_a),           /* arg name not an identifier */
+    fg_new_syscall_meta(fg, "sys_ctl", 5, 1, ctl_t, ctl_a),              /* control bytes in a type */
+    fg_new_syscall_meta(fg, "sys_big", 100000, 0, NULL, NULL),           /* nr out of range */
+    fg_new_syscall_meta(fg, "sys_bad name", 6, 0, NULL, NULL),           /* name not an identifier */
     UNMAPPED,                                                 /* pointer into nowhere */
     0x1000,                                                   /* user pointer */
   };
@@ -146,10 +118,10 @@ test_metadata_runtime(void)
   const char *read_a[] = { "fd", "buf", "count" };
   const char *one_t[] = { "int" };
   const char *one_a[] = { "fd" };
-  guint64 m_read = put_meta(fg, "sys_read", 0, 3, read_t, read_a);
-  guint64 m_close = put_meta(fg, "sys_close", 3, 1, one_t, one_a);
-  guint64 m_wrong = put_meta(fg, "sys_wrong", 7, 1, one_t, one_a);   /* at index 5 */
-  guint64 m_seven = put_meta(fg, "sys_seven", 6, 7, NULL, NULL);
+  guint64 m_read = fg_new_syscall_meta(fg, "sys_read", 0, 3, read_t, read_a);
+  guint64 m_close = fg_new_syscall_meta(fg, "sys_close", 3, 1, one_t, one_a);
+  guint64 m_wrong = fg_new_syscall_meta(fg, "sys_wrong", 7, 1, one_t, one_a);   /* at index 5 */
+  guint64 m_seven = fg_new_syscall_meta(fg, "sys_seven", 6, 7, NULL, NULL);
   /* The array: 8 entries, then (past its end) junk that must be ignored. */
   guint64 array = fg_alloc(fg, 4096);
   fg_put_u64(fg, array + 0 * 8, m_read);

@@ -6,23 +6,8 @@
 #include "os/linux/linux.h"
 #include "fake-guest.h"
 
-#define TASK_SIZE 0x100
 #define PCPU_CURRENT 0x1000   /* per-CPU offset of current_task */
-
-static const GtLinuxOffsets test_off = {
-  .task_pid = 0x10, .task_tgid = 0x14, .task_comm = 0x20, .task_tasks = 0x30,
-  .task_real_parent = 0x40, .task_real_cred = 0x48, .task_cred = 0x50,
-  .task_mm = 0x58, .task_active_mm = 0x60, .task_group_leader = 0x68,
-  .task_thread_node = 0x70, .task_flags = 0x80, .task_signal = 0x88,
-  .signal_thread_head = 0x10,
-  .cred_uid = 4, .cred_gid = 8, .cred_euid = 0x14, .cred_egid = 0x18,
-  .mm_pgd = 0x50,
-  .regs_di = 112, .regs_si = 104, .regs_dx = 96, .regs_r10 = 56, .regs_r8 = 72,
-  .regs_r9 = 64, .regs_ax = 80, .regs_orig_ax = 120, .regs_ip = 128, .regs_sp = 152,
-  .meta_name = 0, .meta_syscall_nr = 8, .meta_nb_args = 12, .meta_types = 16,
-  .meta_args = 24,
-  .pcpu_hot_current_task = G_MAXUINT,
-};
+#define test_off fg_linux_offsets
 
 typedef struct {
   FakeGuest *fg;
@@ -31,59 +16,20 @@ typedef struct {
   guint64 init_task, root_cred, user_cred, user_mm, user_pgd;
 } World;
 
-static guint64
-new_task(World *w, gint32 pid, gint32 tgid, const char *comm, guint64 parent,
-         guint64 cred, guint64 mm)
-{
-  guint64 t = fg_alloc(w->fg, TASK_SIZE);
-  fg_put_u32(w->fg, t + test_off.task_pid, (guint32) pid);
-  fg_put_u32(w->fg, t + test_off.task_tgid, (guint32) tgid);
-  strncpy(fg_ptr(w->fg, t + test_off.task_comm), comm, 16);
-  fg_put_u64(w->fg, t + test_off.task_real_parent, parent ? parent : t);
-  fg_put_u64(w->fg, t + test_off.task_real_cred, cred);
-  fg_put_u64(w->fg, t + test_off.task_cred, cred);
-  fg_put_u64(w->fg, t + test_off.task_mm, mm);
-  fg_put_u32(w->fg, t + test_off.task_flags, mm ? 0 : 0x00200000);
-  return t;
-}
-
-/* Links tasks[0..n) into a circular list through their `tasks` members. */
-static void
-link_tasks(World *w, const guint64 *tasks, guint n)
-{
-  for (guint i = 0; i < n; i++) {
-    guint64 next = tasks[(i + 1) % n] + test_off.task_tasks;
-    guint64 prev = tasks[(i + n - 1) % n] + test_off.task_tasks;
-    fg_put_u64(w->fg, tasks[i] + test_off.task_tasks, next);
-    fg_put_u64(w->fg, tasks[i] + test_off.task_tasks + 8, prev);
-  }
-}
-
-static guint64
-new_cred(World *w, guint32 uid, guint32 gid, guint32 euid, guint32 egid)
-{
-  guint64 c = fg_alloc(w->fg, 0x40);
-  fg_put_u32(w->fg, c + test_off.cred_uid, uid);
-  fg_put_u32(w->fg, c + test_off.cred_gid, gid);
-  fg_put_u32(w->fg, c + test_off.cred_euid, euid);
-  fg_put_u32(w->fg, c + test_off.cred_egid, egid);
-  return c;
-}
-
 /* A world with init_task (pid 0) and nothing on its list yet. */
 static void
 world_init(World *w, guint ram_mib)
 {
   memset(w, 0, sizeof *w);
   w->fg = fg_new(ram_mib);
-  w->root_cred = new_cred(w, 0, 0, 0, 0);
-  w->user_cred = new_cred(w, 1000, 100, 0, 101);
+  w->root_cred = fg_new_cred(w->fg, 0, 0, 0, 0);
+  w->user_cred = fg_new_cred(w->fg, 1000, 100, 0, 101);
   w->user_pgd = fg_alloc(w->fg, 0x1000 + 64);
   w->user_pgd = (w->user_pgd + 0xfff) & ~0xfffULL;
   w->user_mm = fg_alloc(w->fg, 0x100);
   fg_put_u64(w->fg, w->user_mm + test_off.mm_pgd, w->user_pgd);
-  w->init_task = new_task(w, 0, 0, "swapper/0", 0, w->root_cred, 0);
-  link_tasks(w, &w->init_task, 1);
+  w->init_task = fg_new_task(w->fg, 0, 0, "swapper/0", 0, w->root_cred, 0);
+  fg_link_tasks(w->fg, &w->init_task, 1);
   g_autofree char *map = g_strdup_printf(
     "%016" G_GINT64_MODIFIER "x D init_task\n"
     "%016x D current_task\n", w->init_task, PCPU_CURRENT);
@@ -108,10 +54,10 @@ world_normal(World *w, guint64 *t)
 {
   world_init(w, 8);
   t[0] = w->init_task;
-  t[1] = new_task(w, 1, 1, "init", t[0], w->root_cred, w->user_mm);
-  t[2] = new_task(w, 2, 2, "kthreadd", t[0], w->root_cred, 0);
-  t[3] = new_task(w, 100, 100, "sh", t[1], w->user_cred, w->user_mm);
-  link_tasks(w, t, 4);
+  t[1] = fg_new_task(w->fg, 1, 1, "init", t[0], w->root_cred, w->user_mm);
+  t[2] = fg_new_task(w->fg, 2, 2, "kthreadd", t[0], w->root_cred, 0);
+  t[3] = fg_new_task(w->fg, 100, 100, "sh", t[1], w->user_cred, w->user_mm);
+  fg_link_tasks(w->fg, t, 4);
 }
 
 static void
@@ -345,7 +291,7 @@ test_ancestors_too_deep(void)
   guint64 prev = 0, first = 0;
   guint64 chain[GT_LINUX_MAX_ANCESTORS + 2];
   for (guint i = 0; i < G_N_ELEMENTS(chain); i++) {
-    chain[i] = new_task(&w, (gint32) (i + 10), (gint32) (i + 10), "x", 0, w.root_cred, 0);
+    chain[i] = fg_new_task(w.fg, (gint32) (i + 10), (gint32) (i + 10), "x", 0, w.root_cred, 0);
     if (prev != 0)
       fg_put_u64(w.fg, prev + test_off.task_real_parent, chain[i]);
     else

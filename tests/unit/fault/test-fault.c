@@ -1,0 +1,211 @@
+/* The fault-injection harness (issue 9): a traced session on the fake
+ * guest (fault-world.h) through the real loop, engine, journal and
+ * recovery, with the driver failing its Nth operation of one kind, for
+ * every kind and every N up to the number of such operations a whole
+ * session makes, the failure either refused once or the connection lost
+ * from there on. After each run:
+ *  - the session ended (no crash, no hang; ASan watches the rest);
+ *  - the guest ran on without the tracer: no call returned into the int3
+ *    of the trap or anywhere but its caller; if it froze at a breakpoint
+ *    left behind, or a journal was left, the real recovery (a fresh
+ *    connection, gt_driver_attach_journal) repaired it and the guest
+ *    finished;
+ *  - its RAM is byte for byte what the guest itself wrote, no return slot
+ *    holds the trap address, no stub breakpoint is left, and no journal. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <guestrace/guestrace.h>
+#include <guestrace/record.h>
+#include "api/loop-private.h"
+#include "driver/journal.h"
+#include "fault-world.h"
+
+#define IDENTITY "fault-harness"
+
+static char *tmpdir, *profile;
+
+typedef struct {
+  guint records, results;
+  guint warnings;
+} Seen;
+
+static Seen *seen_now;
+
+/* The tracer says what went wrong through GLib's log: counted, shown only
+ * with --verbose, never fatal (g_test_init makes warnings fatal). A failed
+ * precondition (g_return_if_fail) is a bug: it fails the test. */
+static void
+log_handler(const char *domain, GLogLevelFlags level, const char *msg, gpointer data)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL) && strstr(msg, "assertion '"))
+    g_error("%s", msg);
+  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL) && seen_now)
+    seen_now->warnings++;
+  if (g_test_verbose() && !(level & G_LOG_LEVEL_DEBUG))
+    g_printerr("    [%s]\n", msg);
+}
+
+static void
+on_record(const GtRecord *rec, gpointer data)
+{
+  Seen *s = data;
+  s->records++;
+  s->results += gt_record_has_result(rec);
+}
+
+static void
+quit_hook(gpointer loop)
+{
+  gt_loop_quit(loop);
+}
+
+static char *
+journal_file(void)
+{
+  return g_build_filename(tmpdir, IDENTITY ".journal", NULL);
+}
+
+/* One traced session; the connection fails as told (n 0: never). */
+static void
+session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen)
+{
+  GtDriver *d = fw_connect(w, IDENTITY);
+  g_autofree char *report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gt_driver_attach_journal(d, "fake", &report, &error));
+  g_assert_null(report);   /* nothing left by an earlier run */
+  if (n)
+    fw_conn_fail(d, kind, n, mode);
+  GtLoop *loop = gt_loop_new_for_vmi("fake", fw_vmi_new(w, d), profile, &error);
+  g_assert_no_error(error);   /* no guest access before tracing starts */
+  gt_loop_set_record_cb(loop, on_record, seen, NULL);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && fw_syscalls[i]; i++) {
+    g_clear_error(&error);
+    ok = gt_loop_trace(loop, fw_syscalls[i], &error);
+  }
+  if (ok) {
+    fw_set_quit_hook(w, quit_hook, loop);
+    gt_loop_run(loop);
+  }
+  gt_loop_free(loop);   /* detaches */
+  fw_set_quit_hook(w, NULL, NULL);
+}
+
+typedef struct {
+  guint runs, recovered, frozen, clean_end;
+} Totals;
+
+/* A session, the guest running on, recovery where a journal is left;
+ * then the checks. Returns what went wrong (NULL: nothing). */
+static char *
+run(FwOp kind, guint n, FwFailMode mode, Seen *seen, guint *counts, Totals *totals)
+{
+  g_autoptr(FakeWorld) w = fw_new();
+  seen_now = seen;
+  session(w, kind, n, mode, seen);
+  if (counts)
+    memcpy(counts, fw_last_counts(w), FW_OP_COUNT * sizeof *counts);
+  gboolean finished = fw_run_detached(w);
+  g_autofree char *jpath = journal_file();
+  if (!finished)
+    totals->frozen++;
+  if (g_file_test(jpath, G_FILE_TEST_EXISTS)) {
+    totals->recovered++;
+    GtDriver *d = fw_connect(w, IDENTITY);
+    g_autofree char *report = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!gt_driver_attach_journal(d, "fake", &report, &error)) {
+      gt_driver_close(d);
+      return g_strdup_printf("recovery failed: %s", error->message);
+    }
+    if (g_test_verbose())
+      g_printerr("    recovery: %s\n", report ? report : "(nothing)");
+    gt_driver_close(d);
+    if (g_file_test(jpath, G_FILE_TEST_EXISTS))
+      return g_strdup("the journal is still there after recovery");
+    finished = fw_run_detached(w);
+  } else {
+    totals->clean_end++;
+  }
+  seen_now = NULL;
+  totals->runs++;
+  char *bad = fw_check(w);
+  if (!bad && !finished)
+    bad = g_strdup("the guest did not finish its work");
+  return bad;
+}
+
+static void
+test_no_fault(void)
+{
+  Seen seen = { 0 };
+  Totals t = { 0 };
+  guint counts[FW_OP_COUNT];
+  g_autofree char *bad = run(0, 0, FW_FAIL_ONCE, &seen, counts, &t);
+  g_assert_cmpstr(bad, ==, NULL);
+  /* Every call made while tracing is recorded, with its result when it
+   * returned before the end or while the tracer paused to stop (tail). */
+  guint returned = 0, calls = fw_script_calls(&returned);
+  g_assert_cmpuint(seen.records, ==, calls);
+  g_assert_cmpuint(seen.results, ==, returned + 1);
+  g_assert_cmpuint(seen.warnings, ==, 0);
+  g_assert_cmpuint(t.clean_end, ==, 1);
+  for (guint k = 0; k < FW_OP_COUNT; k++)
+    g_test_message("a whole session: %u %s", counts[k], fw_op_names[k]);
+}
+
+static void
+test_every_fault(void)
+{
+  Seen seen = { 0 };
+  Totals t = { 0 };
+  guint counts[FW_OP_COUNT];
+  g_autofree char *dry = run(0, 0, FW_FAIL_ONCE, &seen, counts, &t);
+  g_assert_cmpstr(dry, ==, NULL);
+  memset(&t, 0, sizeof t);
+  guint failures = 0;
+  for (FwFailMode mode = FW_FAIL_ONCE; mode <= FW_FAIL_LOST; mode++) {
+    for (guint k = 0; k < FW_OP_COUNT; k++) {
+      for (guint n = 1; n <= counts[k]; n++) {
+        Seen s = { 0 };
+        g_autofree char *bad = run(k, n, mode, &s, NULL, &t);
+        if (bad) {
+          failures++;
+          g_printerr("FAIL: %s #%u %s: %s\n", fw_op_names[k], n,
+                     mode == FW_FAIL_LOST ? "(connection lost)" : "(refused)", bad);
+        }
+      }
+    }
+  }
+  printf("# %u runs: %u ended with nothing to repair, %u needed recovery from the journal, "
+         "%u froze at a breakpoint before it (repaired); %u failed\n",
+         t.runs, t.clean_end, t.recovered, t.frozen, failures);
+  g_assert_cmpuint(failures, ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_log_set_always_fatal(G_LOG_FATAL_MASK);
+  g_log_set_default_handler(log_handler, NULL);
+  g_autoptr(GError) error = NULL;
+  tmpdir = g_dir_make_tmp("gt-fault-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_setenv("GUESTRACE_JOURNAL_DIR", tmpdir, TRUE);
+  profile = g_build_filename(tmpdir, "offsets.profile", NULL);
+  fw_write_profile(profile);
+  g_test_add_func("/fault/no-fault", test_no_fault);
+  g_test_add_func("/fault/every-fault", test_every_fault);
+  int rc = g_test_run();
+  g_unlink(profile);
+  g_autofree char *j = journal_file();
+  g_unlink(j);
+  g_rmdir(tmpdir);
+  g_free(profile);
+  g_free(tmpdir);
+  return rc;
+}
