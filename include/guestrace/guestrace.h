@@ -10,7 +10,8 @@
  * leaves the guest exactly as it was.
  *
  * Guests are named "qmp:PATH" (a running QEMU's QMP socket, nothing else
- * needed), "qemu:HOST:PORT" (QEMU's gdb stub; give the guest RAM file for
+ * needed), "libvirt:NAME" or "libvirt+URI:NAME" (a running libvirt QEMU
+ * domain, the same through libvirt's monitor passthrough), "qemu:HOST:PORT" (QEMU's gdb stub; give the guest RAM file for
  * speed) or "xen:DOMAIN". Without a symbol map the kernel's own symbols
  * are read from guest memory.
  */
@@ -110,7 +111,8 @@ typedef struct {
 
 /**
  * gt_loop_new:
- * @guest: "qmp:PATH", "qemu:HOST:PORT" or "xen:DOMAIN".
+ * @guest: "qmp:PATH", "libvirt:NAME", "libvirt+URI:NAME", "qemu:HOST:PORT" or
+ *   "xen:DOMAIN".
  *
  * Attaches to a guest. Options come from the environment: GUESTRACE_MEM
  * (guest RAM file), GUESTRACE_SYSMAP (System.map or kallsyms dump),
@@ -123,7 +125,8 @@ GT_API GtLoop *gt_loop_new(const char *guest);
 
 /**
  * gt_loop_new_full:
- * @guest: "qmp:PATH", "qemu:HOST:PORT" or "xen:DOMAIN".
+ * @guest: "qmp:PATH", "libvirt:NAME", "libvirt+URI:NAME", "qemu:HOST:PORT" or
+ *   "xen:DOMAIN".
  * @options: (nullable): options, or NULL for the environment's.
  * @error: return location for a #GError.
  *

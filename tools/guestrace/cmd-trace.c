@@ -228,8 +228,9 @@ gt_cmd_trace(int argc, char **argv)
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
     "GUEST - trace the system calls of a virtual machine\n\n"
-    "GUEST is qmp:PATH (a running QEMU's QMP socket), qemu:HOST:PORT (QEMU gdb stub)\n"
-    "or xen:DOMAIN. Without -m the kernel's symbols are read from guest memory.\n"
+    "GUEST is qmp:PATH (a running QEMU's QMP socket), libvirt:NAME or libvirt+URI:NAME\n"
+    "(a libvirt QEMU domain), qemu:HOST:PORT (QEMU gdb stub) or xen:DOMAIN.\n"
+    "Without -m the kernel's symbols are read from guest memory.\n"
     "`guestrace ps GUEST` lists the guest's processes.");
   gt_cli_add_guest_options(ctx, &gopts);
   g_option_context_add_main_entries(ctx, entries, NULL);

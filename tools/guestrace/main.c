@@ -47,7 +47,7 @@ gt_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
     return NULL;
   }
   if (*argc != 2) {
-    gt_cli_error("expected exactly one GUEST (qmp:PATH, qemu:HOST:PORT or xen:DOMAIN); see --help");
+    gt_cli_error("expected exactly one GUEST (qmp:PATH, libvirt:NAME, qemu:HOST:PORT or xen:DOMAIN); see --help");
     return NULL;
   }
   return (*argv)[1];

@@ -3,7 +3,9 @@
  * passthrough (virDomainQemuMonitorCommand, HMP flag; libvirt marks the
  * domain "tainted: custom-monitor" for it), and the attach itself is
  * qemu-attach.c's, as for qmp:PATH. QEMU's pid is found by the UUID
- * libvirt puts on its command line (gt_qemu_pid_of_uuid). */
+ * libvirt puts on its command line (gt_qemu_pid_of_uuid). libvirt's
+ * client may raise SIGPIPE when the daemon goes away; its documentation
+ * asks clients to ignore it (the CLI does). */
 #include <stdlib.h>
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
@@ -14,6 +16,8 @@
 #include "driver/qemu/qemu-driver.h"
 
 typedef struct {
+  char *uri;        /* NULL: libvirt's default */
+  unsigned char uuid[VIR_UUID_BUFLEN];
   virConnectPtr conn;
   virDomainPtr dom;
 } Libvirt;
@@ -42,7 +46,31 @@ libvirt_free(gpointer ctx)
     virDomainFree(lv->dom);
   if (lv->conn)
     virConnectClose(lv->conn);
+  g_free(lv->uri);
   g_free(lv);
+}
+
+/* The daemon went away under us (libvirtd restarted, e.g. by a package
+ * upgrade, while we traced): a new connection to the same domain, found by
+ * its UUID (its name may belong to another domain by now). */
+static gboolean
+reconnect(Libvirt *lv)
+{
+  if (virConnectIsAlive(lv->conn) != 0)
+    return FALSE;
+  virConnectPtr conn = virConnectOpen(lv->uri);
+  virDomainPtr dom = conn ? virDomainLookupByUUID(conn, lv->uuid) : NULL;
+  if (!dom) {
+    if (conn)
+      virConnectClose(conn);
+    return FALSE;
+  }
+  virDomainFree(lv->dom);
+  virConnectClose(lv->conn);
+  lv->conn = conn;
+  lv->dom = dom;
+  g_debug("reconnected to libvirt");
+  return TRUE;
 }
 
 static gboolean
@@ -50,8 +78,12 @@ libvirt_hmp(gpointer ctx, const char *cmd, char **output, GError **error)
 {
   Libvirt *lv = ctx;
   char *result = NULL;
-  if (virDomainQemuMonitorCommand(lv->dom, cmd, &result,
-                                  VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0) {
+  int rc = virDomainQemuMonitorCommand(lv->dom, cmd, &result,
+                                       VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP);
+  if (rc < 0 && reconnect(lv))
+    rc = virDomainQemuMonitorCommand(lv->dom, cmd, &result,
+                                     VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP);
+  if (rc < 0) {
     g_autofree char *what = g_strdup_printf("monitor command '%s' through libvirt", cmd);
     set_error(error, GT_ERROR_PROTOCOL, what);
     return FALSE;
@@ -73,6 +105,7 @@ lookup(const char *uri, const char *name, GError **error)
   }
   g_autofree char *where = g_strdup_printf("libvirt%s%s", uri ? " at " : "", uri ? uri : "");
   Libvirt *lv = g_new0(Libvirt, 1);
+  lv->uri = g_strdup(uri);
   lv->conn = virConnectOpen(uri);
   if (!lv->conn) {
     g_autofree char *what = g_strdup_printf("cannot connect to %s", where);
@@ -87,6 +120,8 @@ lookup(const char *uri, const char *name, GError **error)
   } else if (virDomainIsActive(lv->dom) != 1) {
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
                 "libvirt domain '%s' is not running", name);
+  } else if (virDomainGetUUID(lv->dom, lv->uuid) < 0) {
+    set_error(error, GT_ERROR_PROTOCOL, "libvirt gives no UUID for the domain");
   } else {
     return lv;
   }
