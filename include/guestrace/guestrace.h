@@ -269,7 +269,9 @@ GT_API void gt_loop_free(GtLoop *loop);
  * Every attach (gt_loop_new_full()) does this first anyway; this does only
  * that.
  *
- * Returns: TRUE if the guest could be attached and repaired.
+ * Returns: TRUE if the guest could be attached and everything repaired;
+ *   FALSE with @error naming each change that could not be repaired (the
+ *   journal keeps them for the next try; the guest runs on meanwhile).
  */
 GT_API gboolean gt_guest_recover(const char *guest, const GtLoopOptions *options,
                                  char **report, GError **error);

@@ -14,7 +14,8 @@ gt_guest_recover(const char *guest, const GtLoopOptions *options, char **report,
     dopts.timeout_ms = options->timeout_ms;
   }
   g_autofree char *what = NULL;
-  GtDriver *d = gt_driver_open_recovered(guest, &dopts, &what, error);
+  /* Strict: what could not be repaired fails it, each change named. */
+  GtDriver *d = gt_driver_open_recovered(guest, &dopts, TRUE, &what, error);
   if (!d)
     return FALSE;
   gt_driver_close(d);   /* detaches: the guest runs on */

@@ -74,7 +74,8 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
 }
 
 gboolean
-gt_driver_attach_journal(GtDriver *d, const char *spec, char **report, GError **error)
+gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **report,
+                         GError **error)
 {
   *report = NULL;
   if (!d->identity) {
@@ -90,19 +91,29 @@ gt_driver_attach_journal(GtDriver *d, const char *spec, char **report, GError **
   if (!gt_driver_recover(d, &r, error))
     return FALSE;
   g_autofree char *what = gt_recovery_describe(&r);
+  guint failed = r.failed;
+  gt_recovery_clear(&r);
+  if (failed && strict) {
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
+                "could not repair all that a dead session left in %s (the journal %s keeps "
+                "it for the next attach or `guestrace recover`): %s", spec,
+                gt_journal_path(d->journal), what);
+    return FALSE;
+  }
   if (what)
-    *report = g_strdup_printf("repaired what a dead session left in %s (journal %s): %s",
-                              spec, gt_journal_path(d->journal), what);
+    *report = g_strdup_printf("%s what a dead session left in %s (journal %s): %s",
+                              failed ? "could not repair all of" : "repaired", spec,
+                              gt_journal_path(d->journal), what);
   return TRUE;
 }
 
 GtDriver *
-gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, char **report,
-                         GError **error)
+gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, gboolean strict,
+                         char **report, GError **error)
 {
   *report = NULL;
   g_autoptr(GtDriver) d = open_driver(spec, opts, error);
-  if (!d || !gt_driver_attach_journal(d, spec, report, error))
+  if (!d || !gt_driver_attach_journal(d, spec, strict, report, error))
     return NULL;
   return g_steal_pointer(&d);
 }
@@ -113,7 +124,7 @@ GtDriver *
 gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
 {
   g_autofree char *report = NULL;
-  GtDriver *d = gt_driver_open_recovered(spec, opts, &report, error);
+  GtDriver *d = gt_driver_open_recovered(spec, opts, FALSE, &report, error);
   if (report)
     g_message("%s", report);
   return d;

@@ -108,16 +108,17 @@ typedef struct {
  * left in it has been repaired from its journal (recover.h). */
 GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
 /* The same; what was repaired is given in *report (NULL if nothing), not
- * printed. */
+ * printed. strict: fail (error says what) if something could not be
+ * repaired, rather than attach with it said in *report. */
 GtDriver *gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts,
-                                   char **report, GError **error);
+                                   gboolean strict, char **report, GError **error);
 
 /* What both do once the driver is open: opens d's journal (from
  * d->identity; none without one) and repairs what a dead session left,
  * described in *report (NULL if nothing). Drivers made otherwise (the
  * fault-injection tests' fake) attach through it too. */
-gboolean gt_driver_attach_journal(GtDriver *d, const char *spec, char **report,
-                                  GError **error);
+gboolean gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict,
+                                  char **report, GError **error);
 
 /* Per-driver constructors (used by gt_driver_open). */
 GtDriver *gt_qemu_driver_open(const char *host, guint16 port,

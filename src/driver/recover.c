@@ -19,6 +19,18 @@ as_u64(const guint8 *b)
   return v;
 }
 
+static void G_GNUC_PRINTF(2, 3)
+unrepaired(GtRecovery *r, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  if (!r->unrepaired)
+    r->unrepaired = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(r->unrepaired, g_strdup_vprintf(fmt, ap));
+  va_end(ap);
+  r->failed++;
+}
+
 /* A vCPU stopped on a trap address whose slot (RSP - 8, popped by `ret`)
  * the journal lists is sent to the real return address. */
 static void
@@ -38,8 +50,9 @@ unwind_vcpus(GtDriver *d, GArray *live, GtRecovery *r)
       if (d->ops->set_reg(d, cpu, GT_REG_RIP, as_u64(e->orig), &err)) {
         r->vcpus++;
       } else {
-        g_warning("recovery: vCPU %u stays on the return trap: %s", cpu, err->message);
-        r->failed++;
+        unrepaired(r, "vCPU %u stays on the return trap at %#" G_GINT64_MODIFIER "x (the "
+                   "return slot %#" G_GINT64_MODIFIER "x): %s", cpu, as_u64(e->ours), e->va,
+                   err->message);
       }
       break;
     }
@@ -52,16 +65,18 @@ undo_write(GtDriver *d, const GtJournalEntry *e, GtRecovery *r)
 {
   guint8 cur[8];
   g_autoptr(GError) err = NULL;
+  const char *what = e->what == GT_JOURNAL_SLOT ? "return slot" : "code";
   if (!d->ops->read_phys(d, e->pa, cur, e->len, &err)) {
-    g_warning("recovery: cannot read %#" G_GINT64_MODIFIER "x: %s", e->pa, err->message);
-    r->failed++;
+    unrepaired(r, "%s at %#" G_GINT64_MODIFIER "x (physical %#" G_GINT64_MODIFIER "x) not "
+               "repaired: cannot read it: %s", what, e->va, e->pa, err->message);
     return;
   }
   if (memcmp(cur, e->ours, e->len) != 0) {
     r->stale++;
   } else if (!d->ops->write_phys(d, e->pa, e->orig, e->len, &err)) {
-    g_warning("recovery: cannot write back %#" G_GINT64_MODIFIER "x: %s", e->va, err->message);
-    r->failed++;
+    unrepaired(r, "%s at %#" G_GINT64_MODIFIER "x (physical %#" G_GINT64_MODIFIER "x) not "
+               "repaired: cannot write its original bytes back: %s", what, e->va, e->pa,
+               err->message);
     return;
   } else if (e->what == GT_JOURNAL_SLOT) {
     r->slots++;
@@ -95,13 +110,23 @@ gt_driver_recover(GtDriver *d, GtRecovery *out, GError **error)
   return TRUE;
 }
 
+void
+gt_recovery_clear(GtRecovery *r)
+{
+  g_clear_pointer(&r->unrepaired, g_ptr_array_unref);
+}
+
 char *
 gt_recovery_describe(const GtRecovery *r)
 {
   if (!r->slots && !r->vcpus && !r->code && !r->failed && !r->bps && !r->stale)
     return NULL;
-  return g_strdup_printf("%u return addresses restored, %u vCPUs sent back from the return "
-                         "trap, %u code bytes restored, %u breakpoints of the dead session "
-                         "removed, %u changes already gone, %u could not be repaired",
-                         r->slots, r->vcpus, r->code, r->bps, r->stale, r->failed);
+  GString *s = g_string_new(NULL);
+  g_string_printf(s, "%u return addresses restored, %u vCPUs sent back from the return "
+                  "trap, %u code bytes restored, %u breakpoints of the dead session "
+                  "removed, %u changes already gone, %u could not be repaired",
+                  r->slots, r->vcpus, r->code, r->bps, r->stale, r->failed);
+  for (guint i = 0; r->unrepaired && i < r->unrepaired->len; i++)
+    g_string_append_printf(s, "%s%s", i ? "; " : ": ", (char *)r->unrepaired->pdata[i]);
+  return g_string_free(s, FALSE);
 }

@@ -13,12 +13,15 @@ typedef struct {
   guint stale;        /* entries whose bytes were no longer ours (nothing to do) */
   guint bps;          /* hypervisor breakpoints a dead session left */
   guint failed;       /* could not be repaired (kept in the journal) */
+  GPtrArray *unrepaired;  /* each of those, said exactly (char *); NULL if none */
 } GtRecovery;
 
 /* Repairs guest d (paused) from the entries in force of d->journal and
  * notes each repair in it. FALSE only if the guest could not be read at
- * all; what could not be repaired is counted in failed. */
+ * all; what could not be repaired is counted in failed and described in
+ * unrepaired (free with gt_recovery_clear). */
 gboolean gt_driver_recover(GtDriver *d, GtRecovery *out, GError **error);
-/* "2 return addresses, 1 vCPU at the return trap, ..." for messages;
- * NULL when there was nothing to repair. */
+void gt_recovery_clear(GtRecovery *r);
+/* "2 return addresses, 1 vCPU at the return trap, ..." for messages, with
+ * what could not be repaired; NULL when there was nothing to repair. */
 char *gt_recovery_describe(const GtRecovery *r);

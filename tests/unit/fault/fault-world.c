@@ -518,6 +518,15 @@ fw_run_detached(FakeWorld *w)
   return !fw_next_stop(w, &stop) && !w->frozen;
 }
 
+guint64
+fw_slot_of(FakeWorld *w, const char *comm)
+{
+  for (guint i = 0; i < NTASKS; i++)
+    if (g_strcmp0(task_specs[i].comm, comm) == 0)
+      return w->tasks[i].slot;
+  g_assert_not_reached();
+}
+
 char *
 fw_check(FakeWorld *w)
 {

@@ -80,6 +80,8 @@ gboolean fw_run_detached(FakeWorld *w);
  * differs from the shadow, a slot holds the trap, a stub breakpoint is
  * left, the guest is frozen, or a problem happened (panic, corruption). */
 char *fw_check(FakeWorld *w);
+/* The kernel-stack address of the return slot of the process named comm. */
+guint64 fw_slot_of(FakeWorld *w, const char *comm);
 /* Calls the script makes while a tracer is attached, and of them those
  * whose return comes before QUIT. */
 guint fw_script_calls(guint *returned);

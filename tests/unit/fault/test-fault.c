@@ -74,7 +74,7 @@ session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen)
   GtDriver *d = fw_connect(w, IDENTITY);
   g_autofree char *report = NULL;
   g_autoptr(GError) error = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "fake", &report, &error));
+  g_assert_true(gt_driver_attach_journal(d, "fake", TRUE, &report, &error));
   g_assert_null(report);   /* nothing left by an earlier run */
   if (n)
     fw_conn_fail(d, kind, n, mode);
@@ -117,7 +117,7 @@ run(FwOp kind, guint n, FwFailMode mode, Seen *seen, guint *counts, Totals *tota
     GtDriver *d = fw_connect(w, IDENTITY);
     g_autofree char *report = NULL;
     g_autoptr(GError) error = NULL;
-    if (!gt_driver_attach_journal(d, "fake", &report, &error)) {
+    if (!gt_driver_attach_journal(d, "fake", TRUE, &report, &error)) {
       gt_driver_close(d);
       return g_strdup_printf("recovery failed: %s", error->message);
     }
@@ -186,6 +186,50 @@ test_every_fault(void)
   g_assert_cmpuint(failures, ==, 0);
 }
 
+/* A change recovery cannot make (the slot cannot be read) is said exactly
+ * and fails a strict recovery (`guestrace recover`, the guardian), the
+ * journal keeping it; a lenient one (an attach to trace) goes on and says
+ * so; the next recovery that can read it repairs it. */
+static void
+test_recover_unrepaired(void)
+{
+  g_autoptr(FakeWorld) w = fw_new();
+  Seen seen = { 0 };
+  seen_now = &seen;
+  /* The connection breaks at the pause that ends tracing: the returns of
+   * cat's read and tail's stay redirected. */
+  session(w, FW_OP_PAUSE, 1, FW_FAIL_LOST, &seen);
+  g_autofree char *jpath = journal_file();
+  g_assert_true(g_file_test(jpath, G_FILE_TEST_EXISTS));
+  g_autofree char *slot = g_strdup_printf("return slot at %#" G_GINT64_MODIFIER "x (physical ",
+                                          fw_slot_of(w, "cat"));
+  for (int strict = 1; strict >= 0; strict--) {
+    GtDriver *d = fw_connect(w, IDENTITY);
+    fw_conn_fail(d, FW_OP_READ, 1, FW_FAIL_ONCE);   /* cat's slot, the first change */
+    g_autofree char *report = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = gt_driver_attach_journal(d, "fake", strict == 1, &report, &error);
+    gt_driver_close(d);
+    const char *said = strict ? (error ? error->message : "") : report;
+    g_assert_true(ok == !strict);
+    g_assert_nonnull(strstr(said, slot));
+    g_assert_nonnull(strstr(said, "not repaired: cannot read it: fake: read #1 failed"));
+    g_assert_nonnull(strstr(said, "1 could not be repaired"));
+    g_assert_true(g_file_test(jpath, G_FILE_TEST_EXISTS));
+  }
+  GtDriver *d = fw_connect(w, IDENTITY);
+  g_autofree char *report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gt_driver_attach_journal(d, "fake", TRUE, &report, &error));
+  g_assert_nonnull(strstr(report, "1 return addresses restored"));
+  gt_driver_close(d);
+  g_assert_false(g_file_test(jpath, G_FILE_TEST_EXISTS));
+  g_assert_true(fw_run_detached(w));
+  g_autofree char *bad = fw_check(w);
+  g_assert_cmpstr(bad, ==, NULL);
+  seen_now = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,6 +244,7 @@ main(int argc, char **argv)
   fw_write_profile(profile);
   g_test_add_func("/fault/no-fault", test_no_fault);
   g_test_add_func("/fault/every-fault", test_every_fault);
+  g_test_add_func("/fault/recover-unrepaired", test_recover_unrepaired);
   int rc = g_test_run();
   g_unlink(profile);
   g_autofree char *j = journal_file();
