@@ -1,12 +1,15 @@
-/* Fuzz target: the kallsyms decoder and the VMCOREINFO parser, both fed
+/* Fuzz target: the kallsyms decoder, the search for the kallsyms tables in
+ * the kernel image (kernels before 6.0) and the VMCOREINFO parser, all fed
  * from guest memory. Input: a header (flags, the tables' offsets into the
  * image, the expected _stext), then the image of kernel memory at
- * 0xffffffff81000000; reads outside it fail, as unmapped memory does. */
+ * 0xffffffff81000000; reads outside it fail, as unmapped memory does.
+ * Seeds: seeds/make-kallsyms.py. */
 #include "fuzz-common.h"
 
 #include <string.h>
 #include <guestrace/types.h>
 #include "vmi/kallsyms.h"
+#include "vmi/kallsyms-scan.h"
 #include "vmi/vmcoreinfo.h"
 
 #define BASE 0xffffffff81000000ULL
@@ -58,5 +61,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_assert((text == NULL) == (error != NULL));
   if (text)
     g_assert(strlen(text) == len);
+  gsize slen = 0;
+  GtKallsymsTables found;
+  g_autoptr(GError) serr = NULL;
+  g_autofree char *stext = gt_kallsyms_scan(image_read, &im, BASE, im.len, t.stext, &found,
+                                            &slen, &serr);
+  g_assert((stext == NULL) == (serr != NULL));
+  if (stext)
+    g_assert(strlen(stext) == slen && found.token_table >= BASE);
   return 0;
 }

@@ -5,8 +5,11 @@
 #include <string.h>
 #include <guestrace/types.h>
 #include "vmi/kallsyms.h"
+#include "vmi/kallsyms-scan.h"
 
 #define KERNEL_IMAGE_BASE 0xffffffff80000000ULL
+#define KERNEL_IMAGE_SPAN (1ULL << 30)   /* KERNEL_IMAGE_SIZE with KASLR */
+#define PMD_SPAN (2ULL << 20)
 /* Guest RAM scanned for VMCOREINFO at most (it sits in the first tens of
  * MiB in practice; the bound only limits a hostile or huge guest). */
 #define SCAN_MAX_BYTES (64ULL << 30)
@@ -29,9 +32,10 @@ kva_read(void *ctx, guint64 va, void *buf, gsize len, GError **error)
   return gt_mem_read(k->mem, k->root, va, buf, len, error);
 }
 
-/* The kallsyms table addresses VMCOREINFO names (6.0+). */
+/* The kallsyms table addresses VMCOREINFO names (6.0+). FALSE when it
+ * names none: the tables are then searched for in the image. */
 static gboolean
-tables_from_vmcoreinfo(const GtVmcoreinfo *vi, GtKallsymsTables *t, GError **error)
+tables_from_vmcoreinfo(const GtVmcoreinfo *vi, GtKallsymsTables *t)
 {
   memset(t, 0, sizeof *t);
   gboolean ok = gt_vmcoreinfo_symbol(vi, "_stext", &t->stext) &&
@@ -42,18 +46,49 @@ tables_from_vmcoreinfo(const GtVmcoreinfo *vi, GtKallsymsTables *t, GError **err
   gt_vmcoreinfo_symbol(vi, "kallsyms_offsets", &t->offsets);
   gt_vmcoreinfo_symbol(vi, "kallsyms_relative_base", &t->relative_base);
   gt_vmcoreinfo_symbol(vi, "kallsyms_addresses", &t->addresses);
-  if (!ok || (!t->offsets && !t->addresses)) {
-    g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                "the VMCOREINFO of kernel %s names no kallsyms tables (kernels before 6.0 "
-                "do not; finding the tables by scanning the kernel image is not "
-                "implemented)", gt_vmcoreinfo_osrelease(vi));
-    return FALSE;
+  /* Two-byte name lengths since 6.1 (73bbb94466fd3); a 5.x table never has
+   * a length byte with bit 7 set (names were under 128 bytes), so reading
+   * it the 6.1 way changes nothing. */
+  t->big_lengths = TRUE;
+  return ok && (t->offsets || t->addresses);
+}
+
+/* Where the kernel image is mapped: its first 2 MiB page in the kernel
+ * image range (cleanup_highmap() unmaps what lies below _text, which is
+ * _stext on x86-64). */
+static gboolean
+image_start(GtMem *mem, guint64 root, guint64 *va)
+{
+  for (guint64 off = 0; off < KERNEL_IMAGE_SPAN; off += PMD_SPAN) {
+    guint64 pa;
+    if (gt_mem_translate(mem, root, KERNEL_IMAGE_BASE + off, &pa, NULL)) {
+      *va = KERNEL_IMAGE_BASE + off;
+      return TRUE;
+    }
   }
-  /* Two-byte name lengths since 6.1 (73bbb94466fd3). */
-  guint major = 0, minor = 0;
-  sscanf(gt_vmcoreinfo_osrelease(vi), "%u.%u", &major, &minor);
-  t->big_lengths = major > 6 || (major == 6 && minor >= 1);
-  return TRUE;
+  return FALSE;
+}
+
+/* The kallsyms text of the kernel mapped at root: from the tables
+ * VMCOREINFO names, else found by searching the image from _stext
+ * (VMCOREINFO's, else the start of the image mapping). */
+static char *
+kallsyms_text(GtMem *mem, guint64 root, const GtVmcoreinfo *vi, gsize *len, GError **error)
+{
+  KvaCtx k = { mem, root };
+  GtKallsymsTables t;
+  if (vi && tables_from_vmcoreinfo(vi, &t))
+    return gt_kallsyms_decode(&t, kva_read, &k, len, NULL, error);
+  guint64 stext;
+  if (!(vi && gt_vmcoreinfo_symbol(vi, "_stext", &stext)) && !image_start(mem, root, &stext)) {
+    g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
+                "nothing is mapped at 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x "
+                "(the kernel image)", (guint64)KERNEL_IMAGE_BASE,
+                (guint64)(KERNEL_IMAGE_BASE + KERNEL_IMAGE_SPAN));
+    return NULL;
+  }
+  return gt_kallsyms_scan(kva_read, &k, stext, KERNEL_IMAGE_BASE + KERNEL_IMAGE_SPAN - stext,
+                          stext, NULL, len, error);
 }
 
 /* linux_banner must read "Linux version OSRELEASE " through the page
@@ -63,7 +98,9 @@ banner_matches(GtMem *mem, guint64 root, const GtSymbols *syms, const char *osre
                GError **error)
 {
   guint64 va;
-  g_autofree char *want = g_strdup_printf("Linux version %s ", osrelease);
+  /* Without VMCOREINFO only the words before the release are known. */
+  g_autofree char *want = osrelease ? g_strdup_printf("Linux version %s ", osrelease)
+                                    : g_strdup("Linux version ");
   gsize n = strlen(want);
   g_autofree char *got = g_malloc0(n + 1);
   if (!gt_symbols_lookup(syms, "linux_banner", &va) ||
@@ -84,16 +121,16 @@ typedef struct {
 } Try;
 
 static gboolean
-try_root(Try *tr, const GtVmcoreinfo *vi, guint64 root, const GtKallsymsTables *t)
+try_root(Try *tr, const GtVmcoreinfo *vi, guint64 root)
 {
-  KvaCtx k = { tr->mem, root };
   gsize len = 0;
   g_clear_error(&tr->last);
-  g_autofree char *text = gt_kallsyms_decode(t, kva_read, &k, &len, NULL, &tr->last);
+  g_autofree char *text = kallsyms_text(tr->mem, root, vi, &len, &tr->last);
   if (!text)
     return FALSE;
   g_autoptr(GtSymbols) syms = gt_symbols_parse(text, len, "guest kallsyms", &tr->last);
-  if (!syms || !banner_matches(tr->mem, root, syms, gt_vmcoreinfo_osrelease(vi), &tr->last))
+  if (!syms ||
+      !banner_matches(tr->mem, root, syms, vi ? gt_vmcoreinfo_osrelease(vi) : NULL, &tr->last))
     return FALSE;
   tr->syms = g_steal_pointer(&syms);
   return TRUE;
@@ -103,12 +140,8 @@ static gboolean
 accept_candidate(const GtVmcoreinfo *vi, gpointer user)
 {
   Try *tr = user;
-  GtKallsymsTables t;
-  g_clear_error(&tr->last);
-  if (!tables_from_vmcoreinfo(vi, &t, &tr->last))
-    return FALSE;
   for (guint i = 0; i < tr->nroots; i++)
-    if (try_root(tr, vi, tr->roots[i], &t))
+    if (try_root(tr, vi, tr->roots[i]))
       return TRUE;
   return FALSE;
 }
@@ -134,14 +167,25 @@ gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots, gint64 budg
   Try tr = { mem, roots, nroots, NULL, NULL };
   GtVmcoreinfoScanStats st;
   gint64 deadline = g_get_monotonic_time() + budget_us;
+  /* First the image by its mapping alone: no RAM scan (5.10's VMCOREINFO
+   * sits near the top of RAM), and the kernel image mapping cannot be
+   * planted by a process. */
+  for (guint i = 0; i < nroots; i++)
+    if (try_root(&tr, NULL, roots[i])) {
+      if (vi_out)
+        *vi_out = NULL;
+      return tr.syms;
+    }
+  g_autoptr(GError) by_image = g_steal_pointer(&tr.last);
   GtVmcoreinfo *vi = gt_vmcoreinfo_scan(phys_read, mem, SCAN_MAX_BYTES, deadline,
                                         accept_candidate, &tr, &st);
   if (!vi) {
     g_autofree char *what = describe_scan(&st);
     g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,
-                "no kernel symbols in guest memory: %s%s%s; give the kernel's System.map "
-                "or a /proc/kallsyms dump with -m", what, tr.last ? ", the last: " : "",
-                tr.last ? tr.last->message : "");
+                "no kernel symbols in guest memory: the kernel image: %s; %s%s%s; give the "
+                "kernel's System.map or a /proc/kallsyms dump with -m",
+                by_image ? by_image->message : "not mapped", what,
+                tr.last ? ", the last: " : "", tr.last ? tr.last->message : "");
     g_clear_error(&tr.last);
     return NULL;
   }

@@ -7,13 +7,18 @@
 #include "vmi/symbols.h"
 #include "vmi/vmcoreinfo.h"
 
-/* Finds VMCOREINFO in guest-physical RAM and decodes the kernel's kallsyms,
- * reading the tables through the kernel page tables at one of roots (a
- * vCPU's CR3 values). The result holds run-time addresses. A candidate is
- * only accepted if its tables decode, its _stext matches, and
- * linux_banner reads "Linux version OSRELEASE " through those page tables:
- * a page planted by a process cannot pass. On failure the error says what
- * was tried. *vi_out (if not NULL) gets the accepted VMCOREINFO. */
+/* Decodes the kernel's kallsyms, reading through the kernel page tables at
+ * one of roots (a vCPU's CR3 values). First from the kernel image mapping
+ * alone: its start (the first mapped 2 MiB of 0xffffffff80000000 + 1 GiB)
+ * is _stext and the tables are searched for in it (kallsyms-scan.h). Then
+ * from VMCOREINFO found in guest-physical RAM: the tables it names (6.0+),
+ * else searched for from its SYMBOL(_stext). The result holds run-time
+ * addresses. A result is only accepted if the tables decode, _stext
+ * matches, and linux_banner reads "Linux version " (with VMCOREINFO's
+ * OSRELEASE after it) through those page tables: a page planted by a
+ * process cannot pass. On failure the error says what was tried. *vi_out
+ * (if not NULL) gets the accepted VMCOREINFO, NULL when the image alone
+ * gave the symbols. */
 GtSymbols *gt_ksyms_from_memory(GtMem *mem, const guint64 *roots, guint nroots,
                                 gint64 budget_us, GtVmcoreinfo **vi_out, GError **error);
 

@@ -2,13 +2,14 @@
 # Builds a test guest image into OUTDIR: a current Debian cloud kernel
 # (vmlinuz), its link-time System.map, a kernel-version file and an initramfs
 # with busybox, strace, the init script and the static workloads.
-#   build-image.sh [--kernel deb12|deb13] [--cache DIR] [--initramfs FILE] OUTDIR
+#   build-image.sh [--kernel deb11|deb12|deb13] [--cache DIR] [--initramfs FILE] OUTDIR
 # --kernel: whose cloud kernel, resolved from its meta-package
 #   linux-image-cloud-amd64 (never pinned):
 #     deb12  Debian 12 (bookworm), through the host's own apt sources;
-#     deb13  Debian 13 (trixie), through a private apt source kept in
-#            CACHE/apt-trixie (same mirror and keyring as the host's sources;
-#            nothing system-wide is changed).
+#     deb11  Debian 11 (bullseye, 5.10) and
+#     deb13  Debian 13 (trixie, 6.12), each through a private apt source kept
+#            in CACHE/apt-SUITE (same mirror and keyring as the host's
+#            sources; nothing system-wide is changed).
 # --cache: where kernels are cached (default OUTDIR/cache), one directory
 #   <package>_<version>/ each, so a rerun neither downloads nor needs the
 #   network once the kernel is cached.
@@ -28,7 +29,7 @@ while [ $# -gt 1 ]; do
   esac
   shift 2
 done
-OUTDIR=${1:?usage: build-image.sh [--kernel deb12|deb13] [--cache DIR] [--initramfs FILE] OUTDIR}
+OUTDIR=${1:?usage: build-image.sh [--kernel deb11|deb12|deb13] [--cache DIR] [--initramfs FILE] OUTDIR}
 SRCDIR=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -44,8 +45,8 @@ log() { echo "build-image: $*" >&2; }
 APT_OPTS=
 case "$KERNEL" in
   deb12) ;;
-  deb13)
-    SUITE=trixie
+  deb11|deb13)
+    case "$KERNEL" in deb11) SUITE=bullseye ;; *) SUITE=trixie ;; esac
     APTDIR="$CACHE/apt-$SUITE"
     # The host's Debian mirror: the archive its main suite comes from.
     MIRROR=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
@@ -61,7 +62,7 @@ case "$KERNEL" in
       -o Dir::Etc::preferences=$APTDIR/preferences
       -o Dir::Etc::preferencesparts=$APTDIR/empty.d"
     ;;
-  *) log "unknown kernel '$KERNEL' (deb12 or deb13)"; exit 2 ;;
+  *) log "unknown kernel '$KERNEL' (deb11, deb12 or deb13)"; exit 2 ;;
 esac
 
 apt_update() {

@@ -9,6 +9,7 @@
 #include <guestrace/types.h>
 
 #include "vmi/kallsyms.h"
+#include "vmi/kallsyms-scan.h"
 #include "vmi/vmcoreinfo.h"
 #include "fake-phys.h"
 
@@ -343,6 +344,136 @@ test_scan_none(void)
   g_assert_cmpuint(st.pages_scanned, ==, 512);
 }
 
+/* 5.10 names no kallsyms in VMCOREINFO: the tables are found by their
+ * shape in the kernel image. Data: the guest's real tables cut to their
+ * first 2048 symbols and laid out as 5.10 lays them, in a 1 MiB piece of
+ * .rodata with two real "0\\0".."9\\0" false hits before them
+ * (data/make-kallsyms-5.10.py). The image is searched from _stext: only
+ * that piece is readable. */
+#define SCAN_510_TABLES 0xffffffff8d4e4330ULL   /* where the generator put them */
+
+static char *
+scan_510(Image *im, GtKallsymsTables *found, gsize *len, GError **error)
+{
+  g_autoptr(GtVmcoreinfo) vi = gt_vmcoreinfo_parse(im->vmcoreinfo, strlen(im->vmcoreinfo),
+                                                   NULL);
+  guint64 stext, t;
+  g_assert_true(gt_vmcoreinfo_symbol(vi, "_stext", &stext));
+  g_assert_false(gt_vmcoreinfo_symbol(vi, "kallsyms_names", &t));
+  return gt_kallsyms_scan(image_read, im, stext, 64ULL << 20, stext, found, len, error);
+}
+
+static void
+test_scan_510(void)
+{
+  g_autoptr(Image) im = image_load("kallsyms-5.10.bin.gz");
+  g_autoptr(GBytes) want = gunzip("kallsyms-5.10.expected.gz");
+  g_assert_true(g_str_has_prefix(im->vmcoreinfo, "OSRELEASE=5.10."));
+  GtKallsymsTables t;
+  gsize len = 0;
+  g_autoptr(GError) err = NULL;
+  g_autofree char *text = scan_510(im, &t, &len, &err);
+  g_assert_no_error(err);
+  /* 5.x order: offsets, relative_base, num_syms, names, markers, tokens */
+  g_assert_cmphex(t.offsets, ==, SCAN_510_TABLES);
+  g_assert_cmphex(t.relative_base, ==, SCAN_510_TABLES + 2048 * 4);
+  g_assert_cmphex(t.num_syms, ==, t.relative_base + 8);
+  g_assert_cmphex(t.names, ==, t.num_syms + 8);
+  g_assert_cmphex(t.addresses, ==, 0);
+  g_assert_cmphex(t.token_index & 7, ==, 0);
+  g_assert_cmphex(t.token_table, <, t.token_index);
+  gsize wlen;
+  const char *w = g_bytes_get_data(want, &wlen);
+  g_assert_cmpuint(len, ==, wlen);
+  g_assert_cmpmem(text, len, w, wlen);
+}
+
+/* The bytes of the tables in the 5.10 piece. */
+static guint8 *
+tables_510(Image *im, gsize *off, gsize *size)
+{
+  GBytes *b = g_array_index(im->recs, Rec, 0).data;
+  gsize n;
+  guint8 *d = (guint8 *)g_bytes_get_data(b, &n);
+  *off = SCAN_510_TABLES - g_array_index(im->recs, Rec, 0).va;
+  *size = 40000;   /* offsets to token_index, with a margin */
+  g_assert_cmpuint(*off + *size, <=, n);
+  return d;
+}
+
+/* A break in each table is refused by name, not decoded into garbage. */
+static void
+test_scan_510_broken(void)
+{
+  static const struct {
+    gsize at;            /* from SCAN_510_TABLES */
+    const char *what;    /* in the message */
+  } cases[] = {
+    { 2048 * 4 + 8, "no kallsyms tables" },       /* num_syms: nothing fits */
+    { 2048 * 4 + 16, "no kallsyms tables" },      /* the first name's length: the walk misses the markers */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(Image) im = image_load("kallsyms-5.10.bin.gz");
+    gsize off, size;
+    guint8 *d = tables_510(im, &off, &size);
+    d[off + cases[i].at] ^= 0x41;
+    GtKallsymsTables t;
+    gsize len;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = scan_510(im, &t, &len, &err);
+    g_assert_null(text);
+    g_assert_error(err, GT_ERROR, GT_ERROR_NOT_FOUND);
+    g_assert_nonnull(strstr(err->message, cases[i].what));
+    g_test_message("%s", err->message);
+  }
+  /* A wrong relative_base: the tables are found, no encoding puts _stext right. */
+  g_autoptr(Image) im = image_load("kallsyms-5.10.bin.gz");
+  gsize off, size;
+  guint8 *d = tables_510(im, &off, &size);
+  d[off + 2048 * 4 + 2] ^= 0x10;
+  gsize len;
+  g_autoptr(GError) err = NULL;
+  g_autofree char *text = scan_510(im, NULL, &len, &err);
+  g_assert_null(text);
+  g_assert_nonnull(strstr(err->message, "_stext"));
+}
+
+/* Random corruption anywhere in the tables: the scan ends, bounded, with
+ * text or an error; reads stay in the record (ASan). */
+static void
+test_scan_510_corrupt(void)
+{
+  GRand *rng = g_rand_new_with_seed(510);
+  for (guint round = 0; round < 60; round++) {
+    g_autoptr(Image) im = image_load("kallsyms-5.10.bin.gz");
+    gsize off, size;
+    guint8 *d = tables_510(im, &off, &size);
+    guint flips = 1 + g_rand_int_range(rng, 0, 8);
+    for (guint i = 0; i < flips; i++)
+      d[off + g_rand_int_range(rng, 0, (gint32)size)] = (guint8)g_rand_int(rng);
+    gsize len = 0;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = scan_510(im, NULL, &len, &err);
+    g_assert_true((text != NULL) != (err != NULL));
+    if (text)
+      g_assert_cmpuint(strlen(text), ==, len);
+  }
+  g_rand_free(rng);
+}
+
+/* Nothing readable, or a page of digit patterns only: a message, no tables. */
+static void
+test_scan_nothing(void)
+{
+  g_autoptr(Image) im = image_load("kallsyms-5.10.bin.gz");
+  gsize len;
+  g_autoptr(GError) err = NULL;
+  g_assert_null(gt_kallsyms_scan(image_read, im, 0xffffffff80000000ULL, 16ULL << 20,
+                                 0xffffffff80000000ULL, NULL, &len, &err));
+  g_assert_error(err, GT_ERROR, GT_ERROR_NOT_FOUND);
+  g_assert_nonnull(strstr(err->message, "0 digit pattern"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -356,6 +487,10 @@ main(int argc, char **argv)
   g_test_add_func("/kallsyms/corrupt", test_corrupt);
   g_test_add_func("/kallsyms/bounds", test_bounds);
   g_test_add_func("/kallsyms/text-limit", test_text_limit);
+  g_test_add_func("/kallsyms/scan/5.10", test_scan_510);
+  g_test_add_func("/kallsyms/scan/5.10-broken", test_scan_510_broken);
+  g_test_add_func("/kallsyms/scan/5.10-corrupt", test_scan_510_corrupt);
+  g_test_add_func("/kallsyms/scan/nothing", test_scan_nothing);
   g_test_add_func("/vmcoreinfo/scan", test_scan);
   g_test_add_func("/vmcoreinfo/scan-none", test_scan_none);
   return g_test_run();
