@@ -51,6 +51,10 @@ void dc_dirfd(GtDc *c, guint i);      /* a descriptor or AT_FDCWD */
 void dc_path(GtDc *c, guint i);       /* a NUL-terminated path, never cut by -s */
 void dc_cstr(GtDc *c, guint i);       /* a NUL-terminated string, cut by -s */
 void dc_buf(GtDc *c, guint i, gint64 len);   /* len bytes, cut by -s */
+/* strace's printstrn: len bytes at va appended to s as a quoted string cut
+ * by -s, "NULL", or the address when unreadable. Returns the bytes read
+ * (NUL-terminated, *got of them; caller frees), NULL when none. */
+guint8 *dc_strn(const GtDc *c, guint64 va, guint64 len, GString *s, gsize *got);
 void dc_xval(GtDc *c, guint i, const GtXlat *x, const char *dflt);
 void dc_flags(GtDc *c, guint i, const GtXlat *x, const char *zero);
 /* A signal number argument ("SIGTERM"). */
@@ -96,6 +100,8 @@ typedef struct {
 /* Reads `type` at va; FALSE if there is no BTF, no such type, or the
  * memory is unreadable. */
 gboolean dc_struct_read(const GtDc *c, const char *type, guint64 va, GtStructView *v);
+/* The offset and size of type.member in the guest's BTF; FALSE if unknown. */
+gboolean dc_member(const GtDc *c, const char *type, const char *member, guint *off, guint *size);
 /* sizeof(struct type) in the guest's BTF, 0 if unknown. */
 guint dc_struct_size(const GtDc *c, const char *type);
 /* A member as an integer of its own size (sign-extended when `is_signed`). */
@@ -109,7 +115,16 @@ JsonNode *dc_json_str(const char *s);
 JsonNode *dc_json_value(const char *name, guint64 raw);   /* {"name":..,"raw":..} */
 
 /* Struct renderers shared across families (both text and JSON). */
+void dc_mode_text(GString *s, guint32 mode);
 gboolean dc_timespec(const GtDc *c, guint64 va, GString *s, JsonObject *o);
+gboolean dc_timeval(const GtDc *c, guint64 va, GString *s, JsonObject *o);
 gboolean dc_sigset(const GtDc *c, guint64 va, gsize size, GString *s, JsonNode **json);
+gboolean dc_sigset_sized(GtDc *c, guint64 va, gint64 size, GString *s, JsonNode **json);
 void dc_sigset_text(GString *s, const guint8 *mask, gsize size, JsonNode **json);
+/* An iovec array at va of n elements, as strace prints it (NULL, [] and
+ * the address included); buffers shown as strings (data) up to data_size
+ * bytes in all (G_MAXUINT64: each whole), else as addresses. FALSE only
+ * when the guest's BTF has no struct iovec. */
+gboolean dc_iovec(const GtDc *c, guint64 va, guint64 n, guint64 data_size, gboolean data,
+                  GString *s, JsonNode **json);
 gboolean dc_sockaddr(const GtDc *c, guint64 va, gint64 len, GString *s, JsonObject *o);

@@ -156,10 +156,7 @@ stat_out(GtDc *c, guint i)
   GString *s = g_string_new("{st_mode=");
   JsonObject *o = json_object_new();
   const char *type = gt_xlat_name(&gt_xlat_file_types, mode & 0170000);
-  if (type)
-    g_string_append_printf(s, "%s|%#o", type, (guint)(mode & 07777));
-  else
-    g_string_append_printf(s, "%#o", (guint)mode);
+  dc_mode_text(s, (guint32)mode);
   json_object_set_string_member(o, "st_mode_type", type ? type : "");
   json_object_set_int_member(o, "st_mode", (gint64)mode);
   if (type && (!g_strcmp0(type, "S_IFCHR") || !g_strcmp0(type, "S_IFBLK"))) {

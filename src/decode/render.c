@@ -252,6 +252,27 @@ dc_cstr(GtDc *c, guint i)
   string_arg(c, i, dc_opt(c)->text_size);
 }
 
+guint8 *
+dc_strn(const GtDc *c, guint64 va, guint64 len, GString *s, gsize *got)
+{
+  if (!va) {
+    g_string_append(s, "NULL");
+    return NULL;
+  }
+  gsize want = (gsize)MIN(len, (guint64)read_size(c));
+  guint8 *buf = g_malloc(want + 1);
+  if (want && c->rd->read_bytes(c->rd->ctx, va, buf, want) != want) {
+    g_free(buf);
+    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
+    return NULL;
+  }
+  buf[want] = 0;   /* a buffer may hold NULs: its length is kept */
+  g_autofree char *q = dc_quote(c, buf, want, len > want);
+  g_string_append(s, q);
+  *got = want;
+  return buf;
+}
+
 void
 dc_buf(GtDc *c, guint i, gint64 len)
 {
@@ -260,22 +281,22 @@ dc_buf(GtDc *c, guint i, gint64 len)
     dc_hex(c, i);
     return;
   }
-  gsize want = MIN((gsize)len, read_size(c));
-  g_autofree guint8 *buf = g_malloc(want + 1);
-  if (want && c->rd->read_bytes(c->rd->ctx, a->value, buf, want) != want) {
+  g_autoptr(GString) s = g_string_new(NULL);
+  gsize got = 0;
+  guint8 *buf = dc_strn(c, a->value, (guint64)len, s, &got);
+  if (!buf) {
     dc_hex(c, i);
     return;
   }
-  dc_set(c, i, dc_quote(c, buf, want, (gsize)len > want), NULL);
-  buf[want] = 0;   /* a buffer may hold NULs: its length is kept */
+  dc_set(c, i, g_strdup(s->str), NULL);
   if (c->exiting) {
     g_free(a->out_str);
-    a->out_str = (char *)g_steal_pointer(&buf);
-    a->out_str_len = want;
+    a->out_str = (char *)buf;
+    a->out_str_len = got;
   } else {
     g_free(a->str);
-    a->str = (char *)g_steal_pointer(&buf);
-    a->str_len = want;
+    a->str = (char *)buf;
+    a->str_len = got;
   }
 }
 

@@ -40,6 +40,17 @@ dc_struct_size(const GtDc *c, const char *type)
 }
 
 gboolean
+dc_member(const GtDc *c, const char *type, const char *member, guint *off, guint *size)
+{
+  guint64 v = c->rd->btf ? cached_member(c->rd->btf, type, member) : 0;
+  if (v <= 1)
+    return FALSE;
+  *off = (guint)((v - 1) >> 16);
+  *size = (guint)((v - 1) & 0xffff);
+  return TRUE;
+}
+
+gboolean
 dc_struct_read(const GtDc *c, const char *type, guint64 va, GtStructView *v)
 {
   memset(v, 0, sizeof *v);
@@ -105,6 +116,24 @@ dc_timespec(const GtDc *c, guint64 va, GString *s, JsonObject *o)
   return TRUE;
 }
 
+/* {tv_sec=1, tv_usec=2}: struct __kernel_old_timeval. */
+gboolean
+dc_timeval(const GtDc *c, guint64 va, GString *s, JsonObject *o)
+{
+  GtStructView v;
+  guint64 sec, usec;
+  if (!dc_struct_read(c, "__kernel_old_timeval", va, &v) || !sv_get(&v, "tv_sec", TRUE, &sec) ||
+      !sv_get(&v, "tv_usec", TRUE, &usec))
+    return FALSE;
+  g_string_append_printf(s, "{tv_sec=%" G_GINT64_FORMAT ", tv_usec=%" G_GINT64_FORMAT "}",
+                         (gint64)sec, (gint64)usec);
+  if (o) {
+    json_object_set_int_member(o, "tv_sec", (gint64)sec);
+    json_object_set_int_member(o, "tv_usec", (gint64)usec);
+  }
+  return TRUE;
+}
+
 /* A signal mask as strace prints it: [USR1 TERM], or ~[...] (the
  * complement) when more than half the bits are set. */
 void
@@ -165,4 +194,27 @@ dc_sockaddr(const GtDc *c, guint64 va, gint64 len, GString *s, JsonObject *o)
   if (o)
     json_object_set_string_member(o, "text", t);
   return TRUE;
+}
+
+/* A file mode as strace prints it (print_symbolic_mode_t): S_IFREG|0644,
+ * S_IFDIR|S_ISVTX|0777, or the octal number when the type is unknown. */
+void
+dc_mode_text(GString *s, guint32 mode)
+{
+  guint64 ifmt = 0;
+  for (guint i = 0; i < gt_xlat_file_types.n; i++)
+    ifmt |= gt_xlat_file_types.entries[i].value;
+  const char *type = (mode & ifmt) ? gt_xlat_name(&gt_xlat_file_types, mode & ifmt) : "";
+  if (!type) {
+    g_string_append_printf(s, "%#03o", mode);
+    return;
+  }
+  g_string_append_printf(s, "%s%s", type, *type ? "|" : "");
+  guint32 rest = mode & ~(guint32)ifmt;
+  for (guint i = 0; i < gt_xlat_mode_bits.n; i++)
+    if (rest & gt_xlat_mode_bits.entries[i].value) {
+      g_string_append_printf(s, "%s|", gt_xlat_mode_bits.entries[i].name);
+      rest &= ~(guint32)gt_xlat_mode_bits.entries[i].value;
+    }
+  g_string_append_printf(s, "%#03o", rest);
 }

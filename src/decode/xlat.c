@@ -64,3 +64,14 @@ gt_xlat_flags_json(const GtXlat *x, guint64 v)
   json_node_take_array(n, a);
   return n;
 }
+
+gboolean
+gt_xlat_value(const GtXlat *x, const char *name, guint64 *out)
+{
+  for (guint i = 0; i < x->n; i++)
+    if (!g_strcmp0(x->entries[i].name, name)) {
+      *out = x->entries[i].value;
+      return TRUE;
+    }
+  return FALSE;
+}

@@ -17,6 +17,9 @@ typedef struct {
 
 /* The first name with this value, or NULL. */
 const char *gt_xlat_name(const GtXlat *x, guint64 v);
+/* The value of a name of the set (the value comes from the headers; the
+ * name is the fact a decoder needs); FALSE if the set has no such name. */
+gboolean gt_xlat_value(const GtXlat *x, const char *name, guint64 *out);
 /* The name, or `v` in hex followed by a comment naming the set (`dflt`,
  * e.g. "F_???"): strace's printxval. */
 void gt_xlat_print_value(GString *s, const GtXlat *x, guint64 v, const char *dflt);

@@ -42,7 +42,7 @@ TOKEN = re.compile(r"""
 TYPE_WORDS = {
     "unsigned", "signed", "int", "long", "short", "char", "__force",
     "__u8", "__u16", "__u32", "__u64", "__s8", "__s16", "__s32", "__s64",
-    "__poll_t", "__kernel_ulong_t", "__kernel_long_t", "__le32", "__be32",
+    "__poll_t", "__kernel_rwf_t", "__kernel_ulong_t", "__kernel_long_t", "__le32", "__be32",
     "u32", "u64", "__sighandler_t", "__signalfn_t", "sa_family_t",
 }
 

@@ -1,6 +1,7 @@
 /* gtw-parity DIR: the common system calls (files and descriptors, memory,
  * processes, signals, sockets, time, ids, polling, basic IPC), each issued
- * once with syscall(2) and fixed arguments, for comparing guestrace's text
+ * once with syscall(2) and fixed arguments (also vectored I/O, messages,
+ * directory listing, statx, select), for comparing guestrace's text
  * output line by line with strace's. DIR is a fresh directory to work in.
  * Nothing is logged: the two tracers are the witnesses. */
 #include <arpa/inet.h>
@@ -33,6 +34,8 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <sys/random.h>
+#include <sys/select.h>
+#include <linux/stat.h>
 
 #define S(...) syscall(__VA_ARGS__)
 
@@ -277,6 +280,125 @@ polling(void)
   S(SYS_close, p[1]);
 }
 
+/* readv/writev and the positioned variants on a file it creates. */
+static void
+vectored(const char *dir)
+{
+  char a[256], r1[4], r2[8];
+  snprintf(a, sizeof a, "%s/v", dir);
+  struct iovec w[2] = { { "ab", 2 }, { "cdefgh\n", 7 } };
+  struct iovec r[2] = { { r1, sizeof r1 }, { r2, sizeof r2 } };
+  long fd = S(SYS_openat, AT_FDCWD, a, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  S(SYS_writev, fd, w, 2);
+  S(SYS_pwritev, fd, w, 1, 9, 0);
+  S(SYS_pwritev2, fd, w, 2, 11, 0, RWF_DSYNC);
+  S(SYS_lseek, fd, 0, SEEK_SET);
+  S(SYS_readv, fd, r, 2);
+  S(SYS_readv, fd, r, 2);
+  S(SYS_preadv, fd, r, 2, 15, 0);
+  S(SYS_preadv2, fd, r, 1, 0, 0, 0);
+  S(SYS_readv, fd, r, 0);
+  S(SYS_writev, fd, (void *)8, 1);
+  S(SYS_readv, 99, r, 2);
+  S(SYS_close, fd);
+  S(SYS_unlinkat, AT_FDCWD, a, 0);
+}
+
+/* sendmsg/recvmsg over a datagram socketpair: two buffers, a descriptor
+ * passed with SCM_RIGHTS, a receive cut short (MSG_TRUNC), an empty
+ * queue. */
+static void
+messages(void)
+{
+  int sv[2];
+  char b1[3], b2[4], name[128];
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } out, in;
+  S(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv);
+  struct iovec w[2] = { { "hello", 5 }, { "msg", 3 } };
+  memset(&out, 0, sizeof out);
+  out.h.cmsg_len = CMSG_LEN(sizeof(int));
+  out.h.cmsg_level = SOL_SOCKET;
+  out.h.cmsg_type = SCM_RIGHTS;
+  memcpy(CMSG_DATA(&out.h), &sv[0], sizeof(int));
+  struct msghdr m = { .msg_iov = w, .msg_iovlen = 2, .msg_control = out.buf,
+                      .msg_controllen = sizeof out.buf };
+  S(SYS_sendmsg, sv[0], &m, MSG_NOSIGNAL);
+  struct msghdr p = { .msg_iov = w, .msg_iovlen = 1 };
+  S(SYS_sendmsg, sv[0], &p, 0);
+  struct iovec r[2] = { { b1, sizeof b1 }, { b2, sizeof b2 } };
+  memset(&in, 0, sizeof in);
+  struct msghdr rm = { .msg_name = name, .msg_namelen = sizeof name, .msg_iov = r,
+                       .msg_iovlen = 2, .msg_control = in.buf, .msg_controllen = sizeof in.buf };
+  long got = S(SYS_recvmsg, sv[1], &rm, MSG_CMSG_CLOEXEC);
+  if (got > 0 && rm.msg_controllen >= sizeof in.buf) {
+    int passed;
+    memcpy(&passed, CMSG_DATA(&in.h), sizeof passed);
+    S(SYS_close, passed);
+  }
+  struct msghdr rp = { .msg_iov = r, .msg_iovlen = 2 };
+  S(SYS_recvmsg, sv[1], &rp, 0);
+  S(SYS_recvmsg, sv[1], &rp, MSG_DONTWAIT);
+  S(SYS_close, sv[0]);
+  S(SYS_close, sv[1]);
+}
+
+/* getdents64 on the work directory, statx of it and of a missing path. */
+static void
+directories(const char *dir)
+{
+  char dents[4096];
+  struct statx stx;
+  long d = S(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  S(SYS_getdents64, d, dents, sizeof dents);
+  S(SYS_getdents64, d, dents, sizeof dents);
+  S(SYS_statx, AT_FDCWD, dir, 0, STATX_ALL, &stx);
+  S(SYS_statx, d, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE, &stx);
+  S(SYS_statx, AT_FDCWD, "/nonexistent", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
+  S(SYS_close, d);
+}
+
+/* select, pselect6 and ppoll on a pipe: ready, timed out. */
+static void
+selecting(void)
+{
+  int p[2];
+  char c;
+  fd_set rd, wr;
+  struct timeval tv = { 0, 0 };
+  struct timespec ts = { 0, 0 };
+  sigset_t none;
+  sigemptyset(&none);
+  struct {
+    const sigset_t *set;
+    size_t size;
+  } mask = { &none, 8 };
+  S(SYS_pipe2, p, 0);
+  S(SYS_write, p[1], "s", 1);
+  FD_ZERO(&rd);
+  FD_ZERO(&wr);
+  FD_SET(p[0], &rd);
+  FD_SET(p[1], &wr);
+  S(SYS_select, p[1] + 1, &rd, &wr, NULL, &tv);
+  FD_ZERO(&rd);
+  FD_SET(p[0], &rd);
+  S(SYS_select, p[1] + 1, &rd, NULL, NULL, NULL);
+  FD_ZERO(&rd);
+  FD_SET(p[0], &rd);
+  S(SYS_pselect6, p[0] + 1, &rd, NULL, NULL, &ts, &mask);
+  struct pollfd pfd[2] = { { .fd = p[0], .events = POLLIN }, { .fd = -1 } };
+  S(SYS_ppoll, pfd, 2, &ts, &none, 8);
+  S(SYS_read, p[0], &c, 1);
+  FD_ZERO(&rd);
+  FD_SET(p[0], &rd);
+  S(SYS_select, p[0] + 1, &rd, NULL, NULL, &tv);
+  S(SYS_ppoll, pfd, 1, &ts, NULL, 8);
+  S(SYS_close, p[0]);
+  S(SYS_close, p[1]);
+}
+
 static void
 ipc(void)
 {
@@ -298,5 +420,9 @@ main(int argc, char **argv)
   ids();
   polling();
   ipc();
+  vectored(dir);
+  messages();
+  directories(dir);
+  selecting();
   S(SYS_exit_group, 0);
 }

@@ -447,6 +447,17 @@ test_ids_polling_ipc(void)
   CALL("poll", 3, 1,
        "poll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, 0) = 1 ([{fd=4, revents=POLLOUT}])",
        STRUCT1, 2, 0);
+  guint8 ts[16] = { 0 };
+  mem_put(STRUCT1 + 0x100, ts, sizeof ts);
+  CALL("ppoll", 5, 1,
+       "ppoll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, {tv_sec=0, tv_nsec=0}, NULL, 8) = 1 "
+       "([{fd=4, revents=POLLOUT}], left {tv_sec=0, tv_nsec=0})", STRUCT1, 2, STRUCT1 + 0x100, 0, 8);
+  CALL("ppoll", 5, 0, "ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=0, tv_nsec=0}, [], 8) = 0 (Timeout)",
+       STRUCT1, 1, STRUCT1 + 0x100, STRUCT1 + 0x100, 8);
+  options.text_size = 1;
+  CALL("poll", 3, 1, "poll([{fd=3, events=POLLIN}, ...], 2, 0) = 1 ([{fd=4, revents=POLLOUT}])",
+       STRUCT1, 2, 0);
+  gt_decode_options_init(&options);
   guint8 ev[32] = { 0 };
   put_field(ev, "epoll_event", "events", 1);
   put_field(ev, "epoll_event", "data", 7);
@@ -458,6 +469,198 @@ test_ids_polling_ipc(void)
   CALL("epoll_create1", 1, 5, "epoll_create1(EPOLL_CLOEXEC) = 5", 02000000);
   CALL("futex", 6, 0, "futex(0x7ffca2820710, FUTEX_WAKE_PRIVATE, 1) = 0", 0x7ffca2820710, 129, 1,
        0, 0, 0);
+}
+
+#define IOV 0x40000
+#define DATA 0x41000
+#define MSG 0x42000
+#define CTRL 0x43000
+
+/* n iovecs at IOV over DATA, DATA+0x100, ... with these lengths. */
+static void
+put_iovecs(const guint64 *lens, guint n)
+{
+  guint size = type_size("iovec");
+  guint8 v[512] = { 0 };
+  for (guint k = 0; k < n; k++) {
+    put_field(v + k * size, "iovec", "iov_base", DATA + 0x100 * k);
+    put_field(v + k * size, "iovec", "iov_len", lens[k]);
+  }
+  mem_put(IOV, v, n * size);
+}
+
+/* readv/writev and the p/2 variants: strace's tprint_iov_upto. */
+static void
+test_vectored(void)
+{
+  mem_reset();
+  mem_put(DATA, "ab", 2);
+  mem_put(DATA + 0x100, "c", 1);
+  mem_put(DATA + 0x200, "0123456789abcdefghijklmnopqrstuvwxyz", 36);
+  const guint64 lens[3] = { 2, 1, 36 };
+  put_iovecs(lens, 3);
+  CALL("writev", 3, 3, "writev(1, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}], 2) = 3",
+       1, IOV, 2);
+  CALL("writev", 3, 39,
+       "writev(1, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}, "
+       "{iov_base=\"0123456789abcdefghijklmnopqrstuv\"..., iov_len=36}], 3) = 39", 1, IOV, 3);
+  /* readv: the data at the return, only as much as the result. */
+  CALL("readv", 3, 2,
+       "readv(3, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"\", iov_len=1}], 2) = 2", 3, IOV, 2);
+  CALL("readv", 3, -14,
+       "readv(3, [{iov_base=0x41000, iov_len=2}, {iov_base=0x41100, iov_len=1}], 2) = -1 EFAULT (Bad address)",
+       3, IOV, 2);
+  CALL("preadv", 5, 3,
+       "preadv(3, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}], 2, 5) = 3", 3, IOV,
+       2, 5, 0);
+  CALL("pwritev2", 6, 3,
+       "pwritev2(3, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}], 2, -1, RWF_DSYNC|RWF_APPEND) = 3",
+       3, IOV, 2, (guint64)-1, (guint64)-1, 0x12);
+  CALL("preadv2", 6, 0, "preadv2(3, [{iov_base=\"\", iov_len=2}], 1, 0, 0) = 0", 3, IOV, 1, 0, 0,
+       0);
+  CALL("writev", 3, 0, "writev(1, [], 0) = 0", 1, IOV, 0);
+  CALL("writev", 3, -14, "writev(1, NULL, 1) = -1 EFAULT (Bad address)", 1, 0, 1);
+  /* The first element unreadable: the address; a later one: "...". */
+  CALL("writev", 3, -14, "writev(1, 0x50000, 1) = -1 EFAULT (Bad address)", 1, 0x50000, 1);
+  CALL("writev", 3, -14,
+       "writev(1, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}, "
+       "{iov_base=\"0123456789abcdefghijklmnopqrstuv\"..., iov_len=36}, ... /* 0x40030 */], 4) = -1 EFAULT (Bad address)",
+       1, IOV, 4);
+  /* At most -s elements. */
+  options.text_size = 2;
+  CALL("writev", 3, 3, "writev(1, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"c\", iov_len=1}, ...], 3) = 3",
+       1, IOV, 3);
+  gt_decode_options_init(&options);
+  /* JSON: the buffers as objects beside the raw pointer. */
+  GtSyscallMeta m = { .name = "writev", .nr = nr_of("writev"), .nargs = 3 };
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, NULL };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("writev");
+  rec->nr = m.nr;
+  const guint64 raw[6] = { 1, IOV, 2 };
+  gt_decode_call(rec, &m, raw, 3, &rd);
+  rec->has_result = TRUE;
+  rec->result = 3;
+  gt_decode_return(rec, &rd);
+  g_autofree char *j = gt_record_format_json(rec);
+  g_assert_nonnull(strstr(j, "\"arg1\":[{\"iov_base\":266240,\"iov_len\":2,\"data\":\"\\\"ab\\\"\"},"));
+}
+
+static void
+put_msghdr(guint64 name, guint64 namelen, guint64 iovlen, guint64 control, guint64 controllen,
+           guint64 flags)
+{
+  guint8 m[128] = { 0 };
+  put_field(m, "user_msghdr", "msg_name", name);
+  put_field(m, "user_msghdr", "msg_namelen", namelen);
+  put_field(m, "user_msghdr", "msg_iov", IOV);
+  put_field(m, "user_msghdr", "msg_iovlen", iovlen);
+  put_field(m, "user_msghdr", "msg_control", control);
+  put_field(m, "user_msghdr", "msg_controllen", controllen);
+  put_field(m, "user_msghdr", "msg_flags", flags);
+  mem_put(MSG, m, type_size("user_msghdr"));
+}
+
+/* sendmsg/recvmsg: strace's print_struct_msghdr and decode_msg_control. */
+static void
+test_msghdr(void)
+{
+  mem_reset();
+  mem_put(DATA, "ab", 2);
+  mem_put(DATA + 0x100, "cde", 3);
+  const guint64 lens[2] = { 2, 3 };
+  put_iovecs(lens, 2);
+  guint8 cm[24] = { 0 };
+  put_field(cm, "cmsghdr", "cmsg_len", 20);
+  put_field(cm, "cmsghdr", "cmsg_level", 1);
+  put_field(cm, "cmsghdr", "cmsg_type", 1);
+  gint32 fd = 5;
+  memcpy(cm + type_size("cmsghdr"), &fd, 4);
+  mem_put(CTRL, cm, sizeof cm);
+  guint8 un[13] = { 1, 0, 0, 'g', 't', 'w', '-', 'p', 'a', 'r', 'i', 't', 'y' };
+  mem_put(STRUCT2, un, sizeof un);
+  put_msghdr(STRUCT2, 13, 2, CTRL, 24, 0);
+  CALL("sendmsg", 3, 5,
+       "sendmsg(3, {msg_name={sa_family=AF_UNIX, sun_path=@\"gtw-parity\"}, msg_namelen=13, "
+       "msg_iov=[{iov_base=\"ab\", iov_len=2}, {iov_base=\"cde\", iov_len=3}], msg_iovlen=2, "
+       "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], "
+       "msg_controllen=24, msg_flags=0}, MSG_DONTWAIT) = 5", 3, MSG, 0x40);
+  mem_reset();
+  mem_put(DATA, "ab", 2);
+  mem_put(DATA + 0x100, "cde", 3);
+  put_iovecs(lens, 2);
+  put_msghdr(0, 0, 2, 0, 0, 0x20);
+  CALL("recvmsg", 3, 4,
+       "recvmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"ab\", iov_len=2}, "
+       "{iov_base=\"cd\", iov_len=3}], msg_iovlen=2, msg_controllen=0, msg_flags=MSG_TRUNC}, 0) = 4",
+       3, MSG, 0);
+  CALL("recvmsg", 3, -11,
+       "recvmsg(3, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)",
+       3, MSG, 0x40);
+  CALL("sendmsg", 3, -14, "sendmsg(3, 0x50000, 0) = -1 EFAULT (Bad address)", 3, 0x50000, 0);
+}
+
+static void
+test_dirent_statx(void)
+{
+  mem_reset();
+  /* Three entries of 24 bytes: d_reclen at its BTF offset. */
+  guint roff = 0, rsize = 0;
+  g_assert_true(gt_kbtf_member_offset(btf, "linux_dirent64", "d_reclen", &roff, &rsize, NULL));
+  guint8 d[80] = { 0 };
+  for (guint k = 0; k < 3; k++)
+    d[24 * k + roff] = 24;
+  mem_put(BUF, d, sizeof d);
+  CALL("getdents64", 3, 72, "getdents64(3, 0x20000 /* 3 entries */, 32768) = 72", 3, BUF, 32768);
+  CALL("getdents64", 3, 0, "getdents64(3, 0x20000 /* 0 entries */, 32768) = 0", 3, BUF, 32768);
+  CALL("getdents64", 3, 80, "getdents64(3, 0x20000 /* 3+ entries */, 32768) = 80", 3, BUF, 32768);
+  CALL("getdents64", 3, -9, "getdents64(3, 0x20000, 32768) = -1 EBADF (Bad file descriptor)", 3,
+       BUF, 32768);
+  setup_paths();
+  guint8 st[512] = { 0 };
+  put_field(st, "statx", "stx_mask", 0x17ff);
+  put_field(st, "statx", "stx_mode", 040755);
+  put_field(st, "statx", "stx_size", 4096);
+  mem_put(STRUCT1, st, type_size("statx"));
+  CALL("statx", 5, 0,
+       "statx(AT_FDCWD, \"/tmp/pdir/a\", AT_STATX_SYNC_AS_STAT, STATX_ALL, {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, "
+       "stx_attributes=0, stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0",
+       AT_FDCWD_RAW, PATH_A, 0, 0xfff, STRUCT1);
+  CALL("statx", 5, -2,
+       "statx(3, \"/tmp/pdir/b\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW, STATX_TYPE|STATX_SIZE, 0x30000) = -1 ENOENT (No such file or directory)",
+       3, PATH_B, 0x100, 0x201, STRUCT1);
+  guint8 st2[512] = { 0 };
+  put_field(st2, "statx", "stx_mask", 0x1);
+  put_field(st2, "statx", "stx_mode", 0104755);
+  mem_put(STRUCT2, st2, type_size("statx"));
+  CALL("statx", 5, 0,
+       "statx(AT_FDCWD, \"/tmp/pdir/a\", AT_STATX_DONT_SYNC, STATX_TYPE, {stx_mask=STATX_TYPE, "
+       "stx_attributes=0, stx_mode=S_IFREG|S_ISUID|0755, ...}) = 0",
+       AT_FDCWD_RAW, PATH_A, 0x4000, 1, STRUCT2);
+}
+
+static void
+test_select(void)
+{
+  mem_reset();
+  guint8 rd[8] = { 0x18 }, wr[8] = { 0x10 }, none[8] = { 0 };
+  mem_put(BUF, rd, 8);
+  mem_put(BUF + 8, wr, 8);
+  mem_put(BUF + 16, none, 8);
+  guint8 tv[16] = { 0 };
+  mem_put(STRUCT1, tv, 16);
+  CALL("select", 5, 2, "select(5, [3 4], [4], NULL, NULL) = 2 (in [3 4])", 5, BUF, BUF + 8, 0, 0);
+  CALL("select", 5, 3, "select(5, [3 4], [4], [], {tv_sec=0, tv_usec=0}) = 3 (in [3 4], out [4], left {tv_sec=0, tv_usec=0})",
+       5, BUF, BUF + 8, BUF + 16, STRUCT1);
+  CALL("select", 5, 0, "select(5, [3 4], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)", 5,
+       BUF, 0, 0, STRUCT1);
+  CALL("select", 5, -9, "select(5, [3 4], NULL, NULL, NULL) = -1 EBADF (Bad file descriptor)", 5,
+       BUF, 0, 0, 0);
+  guint64 sm[2] = { BUF + 16, 8 };
+  mem_put(STRUCT2, sm, sizeof sm);
+  CALL("pselect6", 6, 1,
+       "pselect6(5, [3 4], NULL, NULL, {tv_sec=0, tv_nsec=0}, {sigmask=[], sigsetsize=8}) = 1 (in [3], left {tv_sec=0, tv_nsec=0})",
+       5, BUF, 0, 0, STRUCT1, STRUCT2);
 }
 
 /* -s, -x and -xx change strings only; paths are never cut. */
@@ -508,6 +711,10 @@ main(int argc, char **argv)
   g_test_add_data_func("/decode/time", test_time, with_kernels);
   g_test_add_data_func("/decode/ids-polling-ipc", test_ids_polling_ipc, with_kernels);
   g_test_add_data_func("/decode/options", test_options, with_kernels);
+  g_test_add_data_func("/decode/vectored", test_vectored, with_kernels);
+  g_test_add_data_func("/decode/msghdr", test_msghdr, with_kernels);
+  g_test_add_data_func("/decode/dirent-statx", test_dirent_statx, with_kernels);
+  g_test_add_data_func("/decode/select", test_select, with_kernels);
   int rc = g_test_run();
   mem_reset();
   g_clear_pointer(&regions, g_array_unref);
