@@ -11,7 +11,9 @@
  * file, control socket), so the kit runs the workload and reads its log as
  * for the guests it starts itself. guestrace attaches with
  * libvirt+URI:NAME and nothing else (no -m, no --mem); what it saw is
- * compared with the workload's own log; libvirtd is restarted before
+ * compared with the workload's own log (after a guestrace killed with
+ * SIGKILL was repaired by `guestrace recover`, stub removed); libvirtd is
+ * restarted before
  * guestrace detaches, and afterwards the domain must be running with no gdb
  * stub left. Then the one-line errors: an unknown
  * domain, a domain that is not running, no daemon, a spec without a name. */
@@ -312,6 +314,27 @@ assert_opens_seen(GkGuest *g, const char *out)
   g_assert_cmpuint(opens, >, 0);
 }
 
+/* guestrace killed (SIGKILL, no guardian) with its breakpoints and its
+ * private stub in the domain: `guestrace recover` repairs the guest and
+ * removes the stub too. */
+static void
+kill_and_recover(virDomainPtr dom, GkGuest *g)
+{
+  const char *argv[] = { e2e_guestrace_path(), "--no-guardian", "-e", "openat",
+                         gk_guest_spec(g), NULL };
+  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autofree char *chardevs = hmp(dom, "info chardev");
+  g_assert_nonnull(strstr(chardevs, "gdb.sock"));   /* the stub it started */
+  g_subprocess_send_signal(t->proc, SIGKILL);
+  g_assert_true(g_subprocess_wait(t->proc, NULL, NULL));
+  g_assert_true(g_subprocess_get_if_signaled(t->proc));
+  const char *recover[] = { e2e_guestrace_path(), "recover", gk_guest_spec(g), NULL };
+  g_autofree char *err = NULL;
+  g_assert_cmpint(run(recover, &err), ==, 0);
+  g_assert_nonnull(strstr(err, "repaired"));
+  assert_untouched(dom);
+}
+
 /* Returns the domain on the restarted daemon's connection. */
 static virDomainPtr
 trace_domain(Daemon *d, virDomainPtr dom, const char *name, GkGuest *g)
@@ -364,6 +387,7 @@ test_trace(void)
   g_autofree char *ks = gk_guest_kallsyms_path(g, &error);   /* the dump is done */
   g_assert_no_error(error);
 
+  kill_and_recover(dom, g);
   dom = trace_domain(d, dom, name, g);
 
   /* A second attach works the same way (nothing was left behind). */

@@ -5,7 +5,8 @@
  * the QEMU process itself when it runs on this host (located and verified,
  * see qemu-ram-locate.c and qemu-ram-verify.c). A stub the VM already has
  * (-gdb) is used as it is and left in place; one with a debugger connected
- * is refused. */
+ * is refused; one a killed guestrace left in its private directory is used
+ * and then removed. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -65,12 +66,30 @@ existing_stub(GtQemuMonitor *m, GError **error)
   return g_strdup("");
 }
 
+/* A stub at TMPDIR/guestrace-XXXXXX/gdb.sock, nobody connected, is one a
+ * guestrace killed before its detach started (open_private's): it is ours
+ * to remove again once the guest is repaired, not the VM's own. */
+static gboolean
+is_leftover(MonitorAttach *a, const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *parent = g_path_get_dirname(dir);
+  g_autofree char *base = g_path_get_basename(dir);
+  if (g_strcmp0(parent, g_get_tmp_dir()) != 0 || !g_str_has_prefix(base, "guestrace-") ||
+      strlen(base) != strlen("guestrace-XXXXXX") || !g_str_has_suffix(path, "/gdb.sock"))
+    return FALSE;
+  a->dir = g_steal_pointer(&dir);
+  a->sock = g_strdup(path);
+  return TRUE;
+}
+
 /* Connects to a stub the VM already has: "disconnected:tcp:HOST:PORT,..."
  * or "disconnected:unix:PATH,...". */
 static GtDriver *
-open_existing(const GtQemuMonitor *m, const char *desc, const GtDriverOptions *opts,
+open_existing(MonitorAttach *a, const char *desc, const GtDriverOptions *opts,
               GError **error)
 {
+  const GtQemuMonitor *m = a->m;
   if (!g_str_has_prefix(desc, "disconnected:")) {
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
                 "the gdb stub of %s is in use by another debugger (%s)", m->what, desc);
@@ -79,6 +98,9 @@ open_existing(const GtQemuMonitor *m, const char *desc, const GtDriverOptions *o
   const char *spec = desc + 13;
   g_autofree char *addr = g_strndup(spec, strcspn(spec, ","));
   if (g_str_has_prefix(addr, "unix:")) {
+    if (is_leftover(a, addr + 5))
+      g_debug("the gdb stub at %s was left by a guestrace that died: removed on exit",
+              addr + 5);
     int fd = gt_unix_connect(addr + 5, "the gdb stub at ", error);
     return fd < 0 ? NULL : gt_qemu_driver_open_fd(fd, opts, error);
   }
@@ -169,7 +191,7 @@ gt_qemu_attach_monitor(GtQemuMonitor *m, const GtDriverOptions *opts, GError **e
   g_autofree char *stub = existing_stub(m, error);
   GtDriver *d = NULL;
   if (stub && *stub)
-    d = open_existing(m, stub, opts, error);
+    d = open_existing(a, stub, opts, error);
   else if (stub)
     d = open_private(a, opts, error);
   if (!d) {
