@@ -398,6 +398,21 @@ test_trace(void)
   assert_untouched(dom);
   g_clear_pointer(&err, g_free);
 
+  /* libvirt:NAME: libvirt's default URI (here from LIBVIRT_DEFAULT_URI). */
+  g_autofree char *plain = g_strdup_printf("libvirt:%s", name);
+  const char *ps2[] = { e2e_guestrace_path(), "ps", plain, NULL };
+  g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "LIBVIRT_DEFAULT_URI", d->uri, TRUE);
+  int st = 0;
+  g_autofree char *listing2 = NULL;
+  g_autoptr(GError) spawn_error = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)ps2, env, G_SPAWN_DEFAULT, NULL, NULL, &listing2,
+                             &err, &st, &spawn_error));
+  g_test_message("guestrace ps %s: %s", plain, err);
+  g_assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  g_assert_nonnull(strstr(listing2, "kthreadd"));
+  assert_untouched(dom);
+  g_clear_pointer(&err, g_free);
+
   /* A domain the daemon does not know. */
   g_autofree char *unknown = g_strdup_printf("libvirt+%s:%s-none", d->uri, name);
   const char *a1[] = { e2e_guestrace_path(), "ps", unknown, NULL };
