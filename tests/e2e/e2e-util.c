@@ -1,9 +1,90 @@
 /* Helpers of the end-to-end tests. */
 #include "e2e-util.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* What a failing test prints before it dies (an assertion aborts, g_error
+ * traps): the tail of the last booted guest's console and of the stderr of
+ * the last tools started. Paths only, read with signal-safe calls. */
+#define E2E_TAIL_TOOLS 4
+#define E2E_TAIL_BYTES 6000
+static char tail_console[PATH_MAX];
+static char tail_tools[E2E_TAIL_TOOLS][PATH_MAX];
+static unsigned tail_next_tool;
+
+static void
+tail_write(const char *s)
+{
+  for (size_t len = strlen(s); len > 0;) {
+    ssize_t n = write(STDERR_FILENO, s, len);
+    if (n <= 0)
+      return;
+    s += n;
+    len -= (size_t)n;
+  }
+}
+
+static void
+tail_file(const char *title, const char *path)
+{
+  if (!path[0])
+    return;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  off_t end = lseek(fd, 0, SEEK_END);
+  off_t from = end > E2E_TAIL_BYTES ? end - E2E_TAIL_BYTES : 0;
+  tail_write("\n----- ");
+  tail_write(title);
+  tail_write(": ");
+  tail_write(path);
+  tail_write(from ? " (tail) -----\n" : " -----\n");
+  char buf[4096];
+  ssize_t n;
+  lseek(fd, from, SEEK_SET);
+  while ((n = read(fd, buf, sizeof buf)) > 0)
+    if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+      break;
+  close(fd);
+}
+
+static void
+tail_on_failure(int sig)
+{
+  for (unsigned i = 0; i < E2E_TAIL_TOOLS; i++) {
+    unsigned k = (tail_next_tool + i) % E2E_TAIL_TOOLS;
+    tail_file("tool stderr", tail_tools[k]);
+  }
+  tail_file("guest console", tail_console);
+  tail_write("\n");
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void
+tail_arm(void)
+{
+  static gboolean armed;
+  if (armed)
+    return;
+  armed = TRUE;
+  struct sigaction sa = { .sa_handler = tail_on_failure, .sa_flags = SA_RESETHAND };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGABRT, &sa, NULL);
+  sigaction(SIGTRAP, &sa, NULL);
+  sigaction(SIGSEGV, &sa, NULL);
+}
+
+static void
+tail_set(char *slot, const char *path)
+{
+  g_strlcpy(slot, path, PATH_MAX);
+}
 
 GkGuest *
 e2e_boot(void)
@@ -16,8 +97,12 @@ GkGuest *
 e2e_boot_with(const GkOptions *opts)
 {
   g_autoptr(GError) error = NULL;
+  tail_arm();
   GkGuest *g = gk_guest_boot(opts, &error);
   g_assert_no_error(error);
+  g_autofree char *console = g_build_filename(gk_guest_dir(g), "console.log", NULL);
+  tail_set(tail_console, console);
+  memset(tail_tools, 0, sizeof tail_tools);
   g_autofree char *ver = gk_image_kernel_version();
   g_test_message("guest kernel %s", ver);
   g_autofree char *ks = gk_guest_kallsyms_path(g, &error);
@@ -48,6 +133,7 @@ e2e_tool_start(GkGuest *g, const char *const *argv, const char *ready)
   E2eTool *t = g_new0(E2eTool, 1);
   t->stdout_path = g_strdup_printf("%s/tool%u.out", gk_guest_dir(g), n);
   t->stderr_path = g_strdup_printf("%s/tool%u.err", gk_guest_dir(g), n++);
+  tail_set(tail_tools[tail_next_tool++ % E2E_TAIL_TOOLS], t->stderr_path);
   g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_stdout_file_path(l, t->stdout_path);
   g_subprocess_launcher_set_stderr_file_path(l, t->stderr_path);
@@ -126,28 +212,91 @@ e2e_tool_free(E2eTool *t)
   g_free(t);
 }
 
+/* Calls fn on each line of text (without its newline). Line by line with
+ * memchr: g_strsplit's strstr is quadratic under ASan, whose interceptor
+ * measures the rest of the text at every call (minutes for the 7 MB of a
+ * 6.12 guest's kallsyms). */
+static void
+each_line(const char *text, gsize len, void (*fn)(const char *line, gsize n, gpointer user),
+          gpointer user)
+{
+  for (const char *p = text, *end = text + len; p < end;) {
+    const char *nl = memchr(p, '\n', (gsize)(end - p));
+    const char *le = nl ? nl : end;
+    fn(p, (gsize)(le - p), user);
+    p = le + 1;
+  }
+}
+
+typedef struct {
+  const char *prefix;
+  GPtrArray *out;
+} JsonLines;
+
+static void
+json_line(const char *text, gsize n, gpointer user)
+{
+  JsonLines *j = user;
+  g_autofree char *copy = g_strndup(text, n);
+  char *line = g_strstrip(copy);
+  if (j->prefix) {
+    char *p = strstr(line, j->prefix);
+    if (!p)
+      return;
+    line = p + strlen(j->prefix);
+  }
+  if (!*line || line[0] != '{')
+    return;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  if (!json_parser_load_from_data(parser, line, -1, &error))
+    g_error("bad JSON line '%s': %s", line, error->message);
+  g_ptr_array_add(j->out, json_object_ref(json_node_get_object(json_parser_get_root(parser))));
+}
+
 GPtrArray *
 e2e_parse_json_lines(const char *text, const char *prefix)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    char *line = g_strstrip(*l);
-    if (prefix) {
-      char *p = strstr(line, prefix);
-      if (!p)
-        continue;
-      line = p + strlen(prefix);
-    }
-    if (!*line || line[0] != '{')
-      continue;
-    g_autoptr(JsonParser) parser = json_parser_new();
-    g_autoptr(GError) error = NULL;
-    if (!json_parser_load_from_data(parser, line, -1, &error))
-      g_error("bad JSON line '%s': %s", line, error->message);
-    g_ptr_array_add(out, json_object_ref(json_node_get_object(json_parser_get_root(parser))));
-  }
-  return out;
+  JsonLines j = { prefix, g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref) };
+  each_line(text, strlen(text), json_line, &j);
+  return j.out;
+}
+
+typedef struct {
+  const char *name;
+  gboolean found;
+  guint64 addr;
+} KsymFind;
+
+/* "ADDR TYPE NAME" (symbols of modules, "NAME\t[mod]", are not it). */
+static void
+ksym_line(const char *text, gsize n, gpointer user)
+{
+  KsymFind *k = user;
+  const char *end = text + n;
+  const char *sp1 = memchr(text, ' ', n);
+  const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (gsize)(end - sp1 - 1)) : NULL;
+  gsize want = strlen(k->name);
+  if (k->found || !sp2 || (gsize)(end - sp2 - 1) != want || memcmp(sp2 + 1, k->name, want))
+    return;
+  k->found = TRUE;
+  k->addr = g_ascii_strtoull(text, NULL, 16);
+}
+
+guint64
+e2e_kallsyms_address(GkGuest *g, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = gk_guest_kallsyms_path(g, &error);
+  g_assert_no_error(error);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+  KsymFind k = { name, FALSE, 0 };
+  each_line(text, len, ksym_line, &k);
+  if (!k.found)
+    g_error("%s is not in the guest's kallsyms", name);
+  return k.addr;
 }
 
 GPtrArray *

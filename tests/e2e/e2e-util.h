@@ -41,6 +41,9 @@ const char *e2e_example_path(void);
 GPtrArray *e2e_parse_json_lines(const char *text, const char *prefix);
 /* Parses an array of JSON strings (e.g. a workload log) into objects. */
 GPtrArray *e2e_parse_json_lines_array(GPtrArray *lines);
+/* The run-time address of a kernel symbol, from the guest's own kallsyms
+ * dump; fails the test if absent. */
+guint64 e2e_kallsyms_address(GkGuest *g, const char *name);
 /* A per-run random word for file names. */
 char *e2e_random_word(void);
 /* Canonical text of a JSON node (for comparing argument values). */

@@ -36,19 +36,7 @@ write_byte(gsize i)
 static char *
 banner_address(GkGuest *g)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = gk_guest_kallsyms_path(g, &error);
-  g_assert_no_error(error);
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-    if (g_strv_length(f) >= 3 && !strcmp(f[2], "linux_banner"))
-      return g_strconcat("0x", f[0], NULL);
-  }
-  g_assert_not_reached();
-  return NULL;
+  return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", e2e_kallsyms_address(g, "linux_banner"));
 }
 
 static E2eTool *

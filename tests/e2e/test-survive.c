@@ -253,23 +253,6 @@ test_head(void)
   g_assert_true(journal_empty());
 }
 
-static guint64
-kallsyms_address(GkGuest *g, const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = gk_guest_kallsyms_path(g, &error);
-  g_assert_no_error(error);
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-    if (f[0] && f[1] && f[2] && g_str_equal(f[2], name))
-      return g_ascii_strtoull(f[0], NULL, 16);
-  }
-  g_error("%s not in kallsyms", name);
-}
-
 /* A user process jumping to a traced function's address (the breakpoint
  * matches before the CPU faults, under TCG) is not a call: no record from
  * it, tracing goes on for everyone. */
@@ -277,7 +260,7 @@ static void
 test_user_jump(void)
 {
   g_autoptr(GkGuest) g = e2e_boot();
-  guint64 f = kallsyms_address(g, "__x64_sys_getpid");
+  guint64 f = e2e_kallsyms_address(g, "__x64_sys_getpid");
   const char *extra[] = { "--format", "json", "-e", "getpid", NULL };
   g_autoptr(E2eTool) t = start_guestrace(g, extra);
   /* The breakpoint is on the ftrace NOP: at the entry, or after endbr64. */
