@@ -191,6 +191,29 @@ daemon_stop(Daemon *d)
   g_free(d);
 }
 
+/* The kit's kernel and initramfs copied into the daemon's directory: its
+ * user (nobody) may not be able to reach the build tree (a checkout under
+ * a 0700 home). */
+static char *
+image_copy(Daemon *d)
+{
+  char *dir = g_build_filename(d->dir, "image", NULL);
+  if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+    return dir;
+  mkdirs_given(d, d->dir, "image");
+  static const char *const files[] = { "vmlinuz", "initramfs.cpio.gz" };
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *from = g_build_filename(gk_image_dir(), files[i], NULL);
+    g_autofree char *to = g_build_filename(dir, files[i], NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+    g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+    give(d, to);
+  }
+  return dir;
+}
+
 /* A TCG domain booting the kit's image with the kit's serial ports in
  * guest_dir, defined (and started when start). */
 static virDomainPtr
@@ -198,6 +221,7 @@ domain_define(Daemon *d, const char *name, const char *guest_dir, gboolean start
 {
   GkOptions o = { .hold = TRUE };
   g_autofree char *cmdline = gk_kernel_cmdline(&o);
+  g_autofree char *image = image_copy(d);
   g_autofree char *xml = g_strdup_printf(
     "<domain type='qemu'><name>%s</name><memory unit='MiB'>512</memory><vcpu>2</vcpu>"
     "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s/vmlinuz</kernel>"
@@ -209,7 +233,7 @@ domain_define(Daemon *d, const char *name, const char *guest_dir, gboolean start
     "<serial type='file'><source path='%s/kallsyms.serial'/><target port='1'/></serial>"
     "<serial type='unix'><source mode='bind' path='%s/ctl.sock'/><target port='2'/></serial>"
     "<memballoon model='none'/></devices></domain>",
-    name, gk_image_dir(), gk_image_dir(), cmdline, guest_dir, guest_dir, guest_dir);
+    name, image, image, cmdline, guest_dir, guest_dir, guest_dir);
   virDomainPtr dom = virDomainDefineXML(d->conn, xml);
   if (!dom || (start && virDomainCreate(dom) < 0)) {
     g_autofree char *text = daemon_log(d);
