@@ -399,10 +399,12 @@ pause_and_settle(GtEngine *e, GError **error)
   return TRUE;
 }
 
-/* Tries at putting a return address back when the tracer stops: a request
- * the hypervisor refuses once (a busy stub) must not leave a blocked call
- * to return into the trap's int3 after we are gone. Errors that mean the
- * connection is gone are not retried (recovery repairs from the journal). */
+/* Tries at a request whose failure would hurt the guest: putting a return
+ * address back when the tracer stops (a blocked call would return into the
+ * trap's int3 after we are gone), letting the guest run after a reload (it
+ * would stay paused while the loop waits for its stops). A request the
+ * hypervisor refuses once (a busy stub) is retried; errors that mean the
+ * connection is gone are not (recovery repairs from the journal). */
 #define RESTORE_TRIES 3
 
 static gboolean
@@ -579,7 +581,14 @@ gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error)
   else
     gt_enforcer_swap_config(e->enforcer, old);  /* config goes back to the caller */
   g_autoptr(GError) rerr = NULL;
-  if (!d->ops->resume(d, ok ? error : &rerr))
-    return FALSE;
+  for (guint i = 1; !d->ops->resume(d, &rerr); i++) {
+    if (i == RESTORE_TRIES || gt_engine_error_is_fatal(rerr)) {
+      /* The config is in force (ok) and the engine owns it: that is not a
+       * failure of the reload, whose caller would free it. */
+      g_critical("cannot let the guest run after the reload: %s", rerr->message);
+      break;
+    }
+    g_clear_error(&rerr);
+  }
   return ok;
 }

@@ -32,9 +32,7 @@ static const Sys syscalls[NSYS] = {
     { "const clockid_t", "int", "const struct __kernel_timespec *", "struct __kernel_timespec *" },
     { "which_clock", "flags", "rqtp", "rmtp" } },
 };
-const char *const fw_syscalls[] = {
-  "read", "write", "openat", "getpid", "clock_nanosleep", NULL,
-};
+const char *const fw_syscalls[] = { "read", "write", "openat", "getpid", NULL };
 
 const char *const fw_op_names[FW_OP_COUNT] = {
   "pause", "resume", "get_regs", "set_reg", "read", "write", "insert_bp", "remove_bp", "wait",
@@ -46,28 +44,33 @@ static const struct { gint32 pid; const char *comm; } task_specs[NTASKS] = {
   { 100, "cat" }, { 101, "sleep" }, { 102, "sh" }, { 103, "tail" }, { 104, "date" },
 };
 
-typedef enum { EV_CALL, EV_RETURN, EV_QUIT } EvKind;
+typedef enum { EV_CALL, EV_RETURN, EV_RELOAD, EV_QUIT } EvKind;
 typedef struct {
   EvKind kind;
   guint vcpu, task;
   gint sys;
   guint64 args[4];
-  gint64 result;
+  gint64 result;          /* EV_RETURN: the result; EV_RELOAD: the config */
   gboolean race;          /* happens while the tracer pauses at the end */
 } Event;
 
 #define UBUF(n) (USER_VA + 0x1000 * (n))
 #define UPATH (USER_VA + 0x100)
-/* The script. Pending at QUIT: cat's read (it returns after the tracer is
- * gone), tail's read (it returns while the tracer pauses to stop). */
+/* The script. The tracer starts with read, write, openat and getpid; the
+ * first reload adds clock_nanosleep, the second takes it away while
+ * sleep's call on it is pending. Pending at QUIT: cat's read (it returns
+ * after the tracer is gone), tail's read (it returns while the tracer
+ * pauses to stop). */
 static const Event script[] = {
   { EV_CALL, 0, T_CAT, SYS_READ, { 0, UBUF(1), 64 } },
+  { EV_RELOAD, .result = 0 },
   { EV_CALL, 1, T_SLEEP, SYS_NANOSLEEP, { 1, 0, UBUF(2), 0 } },
   { EV_CALL, 0, T_SH, SYS_OPENAT, { (guint64)-100, UPATH, 0, 0 } },
   { EV_RETURN, 0, T_SH, .result = 3 },
   { EV_CALL, 0, T_SH, SYS_GETPID },
   { EV_RETURN, 0, T_SH, .result = 102 },
   { EV_CALL, 1, T_TAIL, SYS_READ, { 3, UBUF(3), 16 } },
+  { EV_RELOAD, .result = 1 },
   { EV_RETURN, 1, T_SLEEP, .result = 0 },
   { EV_CALL, 1, T_DATE, SYS_WRITE, { 1, UBUF(4), 5 } },
   { EV_RETURN, 1, T_DATE, .result = 5 },
@@ -77,6 +80,9 @@ static const Event script[] = {
   { EV_CALL, 0, T_SH, SYS_GETPID },
   { EV_RETURN, 0, T_SH, .result = 102 },
 };
+
+/* The configs of the reloads: their Functions. */
+const char *const fw_configs[] = { "clock_nanosleep", "openat", NULL };
 
 guint
 fw_script_calls(guint *returned)
@@ -115,9 +121,12 @@ struct FakeWorld {
   guint next;             /* next event */
   gboolean running, quit_seen, detached, frozen;
   GQueue stops;           /* vCPUs stopped at a breakpoint, not yet reported */
+  guint idle_waits;       /* waits in a row that found the guest paused */
   GString *problems;
   void (*quit_hook)(gpointer);
   gpointer quit_data;
+  void (*reload_hook)(gpointer, guint);
+  gpointer reload_data;
   guint last_counts[FW_OP_COUNT];
 };
 
@@ -294,6 +303,13 @@ fw_set_quit_hook(FakeWorld *w, void (*hook)(gpointer), gpointer data)
 {
   w->quit_hook = hook;
   w->quit_data = data;
+}
+
+void
+fw_set_reload_hook(FakeWorld *w, void (*hook)(gpointer, guint), gpointer data)
+{
+  w->reload_hook = hook;
+  w->reload_data = data;
 }
 
 void
@@ -484,9 +500,21 @@ fw_attached(FakeWorld *w)
   w->frozen = FALSE;
 }
 
+/* A tracer that keeps waiting for stops while the guest it paused cannot
+ * give any has hung (with the guest paused): said, and tracing is ended
+ * so that the harness goes on. */
+#define HUNG_AFTER_WAITS 10000
+
 gboolean
 fw_next_stop(FakeWorld *w, GtStop *stop)
 {
+  if (w->running || !g_queue_is_empty(&w->stops)) {
+    w->idle_waits = 0;
+  } else if (++w->idle_waits == HUNG_AFTER_WAITS && !w->detached) {
+    problem(w, "the tracer waits for stops with the guest paused: both hang");
+    if (w->quit_hook)
+      w->quit_hook(w->quit_data);
+  }
   while (g_queue_is_empty(&w->stops) && w->running && w->next < G_N_ELEMENTS(script)) {
     const Event *ev = &script[w->next];
     if (w->quit_seen && !w->detached)
@@ -496,6 +524,11 @@ fw_next_stop(FakeWorld *w, GtStop *stop)
       w->quit_seen = TRUE;
       if (w->quit_hook)
         w->quit_hook(w->quit_data);
+      break;
+    }
+    if (ev->kind == EV_RELOAD && !w->detached && w->reload_hook) {
+      /* The guest goes on once the tracer has reloaded (or failed to). */
+      w->reload_hook(w->reload_data, (guint)ev->result);
       break;
     }
     run_event(w, ev);

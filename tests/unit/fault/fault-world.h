@@ -18,7 +18,8 @@
  * breakpoint on it (a stop), to the trap without one (the guest kernel
  * panics: int3) or anywhere else (corruption). A vCPU the tracer resumed
  * must be where it should. Each of these is a "problem" the harness
- * reports. QUIT is where the user stops tracing; the events after it run
+ * reports. RELOAD is where the user makes the tracer reload its config
+ * (SIGHUP in the CLI). QUIT is where the user stops tracing; the events after it run
  * after the tracer detached (blocked calls returning). An event marked
  * `race` happens while the tracer pauses the guest at the end.
  *
@@ -56,8 +57,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FakeWorld, fw_free)
  * the file at `path`, written once). */
 const char *fw_sysmap(FakeWorld *w);
 void fw_write_profile(const char *path);
-/* The system calls the script makes, NULL-terminated. */
+/* The system calls traced from the start, NULL-terminated. */
 extern const char *const fw_syscalls[];
+/* The Functions of each config the script reloads, NULL-terminated. */
+extern const char *const fw_configs[];
 
 /* A connection: attaching pauses the guest and clears the stub
  * breakpoints (QEMU on a new debugger). identity names the journal. */
@@ -71,6 +74,9 @@ GtVmi *fw_vmi_new(FakeWorld *w, GtDriver *d);
 
 /* Called once when the script reaches QUIT (the tracer should stop). */
 void fw_set_quit_hook(FakeWorld *w, void (*hook)(gpointer), gpointer data);
+/* Called when the script reaches a reload of config n (fw_configs[n]);
+ * the guest waits (the next wait() runs on) until the tracer is back. */
+void fw_set_reload_hook(FakeWorld *w, void (*hook)(gpointer, guint n), gpointer data);
 
 /* The guest runs on without a tracer: stopped vCPUs continue, then every
  * event left, until one hits a stub breakpoint (the guest freezes there:

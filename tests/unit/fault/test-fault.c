@@ -61,6 +61,46 @@ quit_hook(gpointer loop)
   gt_loop_quit(loop);
 }
 
+/* A reload as the CLI makes it on SIGHUP: from the main loop, between
+ * stops. A config that cannot be put in force is said and tracing goes
+ * on with the old one. */
+typedef struct {
+  GtLoop *loop;
+  guint config;
+  guint source;
+  guint failed;
+} Reload;
+
+static char *
+config_file(guint n)
+{
+  g_autofree char *name = g_strdup_printf("config-%u", n);
+  return g_build_filename(tmpdir, name, NULL);
+}
+
+static gboolean
+do_reload(gpointer data)
+{
+  Reload *r = data;
+  r->source = 0;
+  g_autofree char *path = config_file(r->config);
+  g_autoptr(GError) error = NULL;
+  if (!gt_loop_set_config(r->loop, path, &error)) {
+    r->failed++;
+    g_message("config reload failed: %s", error->message);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reload_hook(gpointer data, guint config)
+{
+  Reload *r = data;
+  r->config = config;
+  if (!r->source)
+    r->source = g_idle_add_full(G_PRIORITY_HIGH, do_reload, r, NULL);
+}
+
 static char *
 journal_file(void)
 {
@@ -86,12 +126,17 @@ session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen)
     g_clear_error(&error);
     ok = gt_loop_trace(loop, fw_syscalls[i], &error);
   }
+  Reload reload = { loop };
   if (ok) {
     fw_set_quit_hook(w, quit_hook, loop);
+    fw_set_reload_hook(w, reload_hook, &reload);
     gt_loop_run(loop);
   }
+  if (reload.source)
+    g_source_remove(reload.source);
   gt_loop_free(loop);   /* detaches */
   fw_set_quit_hook(w, NULL, NULL);
+  fw_set_reload_hook(w, NULL, NULL);
 }
 
 typedef struct {
@@ -242,11 +287,21 @@ main(int argc, char **argv)
   g_setenv("GUESTRACE_JOURNAL_DIR", tmpdir, TRUE);
   profile = g_build_filename(tmpdir, "offsets.profile", NULL);
   fw_write_profile(profile);
+  for (guint i = 0; fw_configs[i]; i++) {
+    g_autofree char *path = config_file(i);
+    g_autofree char *text = g_strdup_printf("Functions %s\n", fw_configs[i]);
+    g_file_set_contents(path, text, -1, &error);
+    g_assert_no_error(error);
+  }
   g_test_add_func("/fault/no-fault", test_no_fault);
   g_test_add_func("/fault/every-fault", test_every_fault);
   g_test_add_func("/fault/recover-unrepaired", test_recover_unrepaired);
   int rc = g_test_run();
   g_unlink(profile);
+  for (guint i = 0; fw_configs[i]; i++) {
+    g_autofree char *path = config_file(i);
+    g_unlink(path);
+  }
   g_autofree char *j = journal_file();
   g_unlink(j);
   g_rmdir(tmpdir);
