@@ -65,41 +65,30 @@ open_mode(GtDc *c, guint flags_i, guint mode_i)
     dc_hide(c, mode_i);
 }
 
-void
-gt_dec_open(GtDc *c)
+/* The open family: [dirfd,] the path, then the flags and the mode they
+ * call for (creat: the mode alone); at the return, the descriptor.
+ * path_i: where the path is (1 after openat's dirfd). */
+static void
+open_family(GtDc *c, guint path_i, gboolean has_flags)
 {
   if (c->exiting) {
     dc_fd_result(c);
     return;
   }
-  dc_path(c, 0);
-  open_flags(c, 1);
-  open_mode(c, 1, 2);
+  if (path_i > 0)
+    dc_dirfd(c, 0);
+  dc_path(c, path_i);
+  if (!has_flags) {
+    dc_oct(c, path_i + 1);
+    return;
+  }
+  open_flags(c, path_i + 1);
+  open_mode(c, path_i + 1, path_i + 2);
 }
 
-void
-gt_dec_openat(GtDc *c)
-{
-  if (c->exiting) {
-    dc_fd_result(c);
-    return;
-  }
-  dc_dirfd(c, 0);
-  dc_path(c, 1);
-  open_flags(c, 2);
-  open_mode(c, 2, 3);
-}
-
-void
-gt_dec_creat(GtDc *c)
-{
-  if (c->exiting) {
-    dc_fd_result(c);
-    return;
-  }
-  dc_path(c, 0);
-  dc_oct(c, 1);
-}
+void gt_dec_open(GtDc *c) { open_family(c, 0, TRUE); }
+void gt_dec_openat(GtDc *c) { open_family(c, 1, TRUE); }
+void gt_dec_creat(GtDc *c) { open_family(c, 0, FALSE); }
 
 /* read(fd, buf, count): the buffer at the return, result bytes. */
 void

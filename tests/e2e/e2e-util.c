@@ -127,6 +127,33 @@ e2e_example_path(void)
 }
 
 E2eTool *
+e2e_start_guestrace_mode(GkGuest *g, E2eAttach mode, const char *const *extra)
+{
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)e2e_guestrace_path());
+  if (mode == E2E_ATTACH_MAP || mode == E2E_ATTACH_MEMORY) {
+    g_ptr_array_add(argv, "--mem");
+    g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
+  }
+  if (mode == E2E_ATTACH_MAP) {
+    g_ptr_array_add(argv, "-m");
+    g_ptr_array_add(argv, sysmap);
+  }
+  for (const char *const *e = extra; e && *e; e++)
+    g_ptr_array_add(argv, (char *)*e);
+  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
+  g_ptr_array_add(argv, NULL);
+  return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
+}
+
+E2eTool *
+e2e_start_guestrace(GkGuest *g, const char *const *extra)
+{
+  return e2e_start_guestrace_mode(g, E2E_ATTACH_MAP, extra);
+}
+
+E2eTool *
 e2e_tool_start(GkGuest *g, const char *const *argv, const char *ready)
 {
   static guint n;

@@ -25,6 +25,21 @@ char *e2e_tool_stderr(E2eTool *t);
 void e2e_tool_free(E2eTool *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(E2eTool, e2e_tool_free)
 
+/* How guestrace is pointed at the guest: what the user gives it. */
+typedef enum {
+  E2E_ATTACH_MAP,       /* --mem FILE -m System.map qemu:HOST:PORT */
+  E2E_ATTACH_MEMORY,    /* --mem FILE qemu:HOST:PORT: symbols from guest memory */
+  E2E_ATTACH_QMP,       /* qmp:PATH alone, to a VM started with only -qmp */
+  E2E_ATTACH_LOCAL,     /* qemu:HOST:PORT alone: RAM from the local QEMU process */
+} E2eAttach;
+
+/* Starts guestrace on g, attached as mode says, with extra options
+ * (NULL-terminated; may be NULL) before the guest, and waits until it
+ * traces. */
+E2eTool *e2e_start_guestrace_mode(GkGuest *g, E2eAttach mode, const char *const *extra);
+/* The same with --mem and -m (E2E_ATTACH_MAP). */
+E2eTool *e2e_start_guestrace(GkGuest *g, const char *const *extra);
+
 /* Boots the test guest with the kit's defaults (KASLR on, two vCPUs),
  * logs its kernel version, and waits until the boot-time kallsyms dump is
  * complete so its reads and writes do not flood a trace. Fails the test on

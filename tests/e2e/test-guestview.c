@@ -12,30 +12,13 @@
 
 #include <string.h>
 
-static E2eTool *
-start_guestrace(GkGuest *g, const char *const *extra)
-{
-  g_autofree char *sysmap = gk_image_sysmap_path();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)e2e_guestrace_path());
-  g_ptr_array_add(argv, "--mem");
-  g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
-  g_ptr_array_add(argv, "-m");
-  g_ptr_array_add(argv, sysmap);
-  for (const char *const *e = extra; e && *e; e++)
-    g_ptr_array_add(argv, (char *)*e);
-  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
-  g_ptr_array_add(argv, NULL);
-  return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
-}
-
 /* Runs cmd in a fresh guest under guestrace with extra options; returns
  * guestrace's stdout and the guest's workload log lines (GTWL). */
 static char *
 run_traced(const char *const *extra, const char *cmd, GPtrArray **log)
 {
   g_autoptr(GkGuest) g = e2e_boot();
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = e2e_start_guestrace(g, extra);
   g_autoptr(GError) error = NULL;
   g_assert_true(gk_guest_run(g, cmd, &error));
   g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 240, &error));

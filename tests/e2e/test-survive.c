@@ -10,23 +10,6 @@
 
 static char *journal_dir;
 
-static E2eTool *
-start_guestrace(GkGuest *g, const char *const *extra)
-{
-  g_autofree char *sysmap = gk_image_sysmap_path();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)e2e_guestrace_path());
-  g_ptr_array_add(argv, "--mem");
-  g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
-  g_ptr_array_add(argv, "-m");
-  g_ptr_array_add(argv, sysmap);
-  for (const char *const *e = extra; e && *e; e++)
-    g_ptr_array_add(argv, (char *)*e);
-  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
-  g_ptr_array_add(argv, NULL);
-  return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
-}
-
 /* Runs a guestrace sub-command to its end; returns its status, its stderr
  * in *err. */
 static int
@@ -107,7 +90,7 @@ static E2eTool *
 block_under_trace(GkGuest *g)
 {
   const char *extra[] = { "--format", "json", "-e", "read,clock_nanosleep", NULL };
-  E2eTool *t = start_guestrace(g, extra);
+  E2eTool *t = e2e_start_guestrace(g, extra);
   g_autoptr(GError) error = NULL;
   g_assert_true(gk_guest_run(g, "gtw-block 25000", &error));
   g_assert_true(gk_guest_wait_console(g, "GTW-BLOCK sleeping", 120, &error));
@@ -262,7 +245,7 @@ test_user_jump(void)
   g_autoptr(GkGuest) g = e2e_boot();
   guint64 f = e2e_kallsyms_address(g, "__x64_sys_getpid");
   const char *extra[] = { "--format", "json", "-e", "getpid", NULL };
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = e2e_start_guestrace(g, extra);
   /* The breakpoint is on the ftrace NOP: at the entry, or after endbr64. */
   g_autofree char *cmd = g_strdup_printf("gtw-ujump %" G_GINT64_MODIFIER "x %"
                                          G_GINT64_MODIFIER "x", f, f + 4);

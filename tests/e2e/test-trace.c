@@ -12,14 +12,6 @@ static const char *traced =
   "openat,read,write,close,getpid,getppid,getuid,getgid,gettid,unlink,clone,fork,"
   "setuid,setgid,execve,wait4,exit_group,exit,sched_setaffinity,clock_nanosleep";
 
-/* How guestrace is pointed at the guest: what the user gives it. */
-typedef enum {
-  ATTACH_MAP,       /* --mem FILE -m System.map qemu:HOST:PORT */
-  ATTACH_MEMORY,    /* --mem FILE qemu:HOST:PORT: symbols from guest memory */
-  ATTACH_QMP,       /* qmp:PATH alone, to a VM started with only -qmp */
-  ATTACH_LOCAL,     /* qemu:HOST:PORT alone: RAM from the local QEMU process */
-} AttachMode;
-
 /* guestrace reads guest RAM from QEMU's own memory: it holds
  * /proc/QEMU_PID/mem open. */
 static void
@@ -41,37 +33,10 @@ assert_reads_qemu_process(GkGuest *g, E2eTool *t)
 }
 
 static GkGuest *
-boot_for(AttachMode mode)
+boot_for(E2eAttach mode)
 {
-  GkOptions o = { .qmp_only = mode == ATTACH_QMP };
+  GkOptions o = { .qmp_only = mode == E2E_ATTACH_QMP };
   return e2e_boot_with(&o);
-}
-
-static E2eTool *
-start_guestrace_mode(GkGuest *g, AttachMode mode, const char *const *extra)
-{
-  g_autofree char *sysmap = gk_image_sysmap_path();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)e2e_guestrace_path());
-  if (mode == ATTACH_MAP || mode == ATTACH_MEMORY) {
-    g_ptr_array_add(argv, "--mem");
-    g_ptr_array_add(argv, (char *)gk_guest_mem_path(g));
-  }
-  if (mode == ATTACH_MAP) {
-    g_ptr_array_add(argv, "-m");
-    g_ptr_array_add(argv, sysmap);
-  }
-  for (const char *const *e = extra; e && *e; e++)
-    g_ptr_array_add(argv, (char *)*e);
-  g_ptr_array_add(argv, (char *)gk_guest_spec(g));
-  g_ptr_array_add(argv, NULL);
-  return e2e_tool_start(g, (const char *const *)argv->pdata, "guestrace: tracing");
-}
-
-static E2eTool *
-start_guestrace(GkGuest *g, const char *const *extra)
-{
-  return start_guestrace_mode(g, ATTACH_MAP, extra);
 }
 
 /* The trace's value of each argument in kernel order: what the kernel
@@ -221,8 +186,8 @@ test_workloads(gconstpointer data)
   g_autoptr(GkGuest) g = boot_for(GPOINTER_TO_INT(data));
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-e", traced, NULL };
-  g_autoptr(E2eTool) t = start_guestrace_mode(g, GPOINTER_TO_INT(data), extra);
-  if (GPOINTER_TO_INT(data) == ATTACH_QMP || GPOINTER_TO_INT(data) == ATTACH_LOCAL)
+  g_autoptr(E2eTool) t = e2e_start_guestrace_mode(g, GPOINTER_TO_INT(data), extra);
+  if (GPOINTER_TO_INT(data) == E2E_ATTACH_QMP || GPOINTER_TO_INT(data) == E2E_ATTACH_LOCAL)
     assert_reads_qemu_process(g, t);
   g_autofree char *cmd = g_strdup_printf("gtw-files %s; gtw-thread %s; gtw-forkexec %s",
                                          word, word, word);
@@ -271,7 +236,7 @@ test_pid_filter_and_interrupt(void)
   g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "-p", "1", "-e", traced, NULL };
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = e2e_start_guestrace(g, extra);
   g_autofree char *cmd = g_strdup_printf("sleep 4; gtw-files %s", word);
   g_autoptr(GError) error = NULL;
   g_assert_true(gk_guest_run(g, cmd, &error));
@@ -299,7 +264,7 @@ test_strace_witness(void)
   g_autoptr(GkGuest) g = e2e_boot();
   g_autofree char *word = e2e_random_word();
   const char *extra[] = { "--format", "json", "--comm", "gtw-files", "-e", traced, NULL };
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = e2e_start_guestrace(g, extra);
   g_autofree char *cmd = g_strdup_printf(
     "strace -o /tmp/st -e trace=%s gtw-files %s; sed 's/^/GTST /' /tmp/st", traced, word);
   g_autoptr(GError) error = NULL;
@@ -386,7 +351,7 @@ test_step_over(void)
 {
   g_autoptr(GkGuest) g = e2e_boot();
   const char *extra[] = { "--format", "json", "--count", "30", "-e", "do_syscall_64", NULL };
-  g_autoptr(E2eTool) t = start_guestrace(g, extra);
+  g_autoptr(E2eTool) t = e2e_start_guestrace(g, extra);
   g_autoptr(GError) error = NULL;
   g_assert_true(gk_guest_run(g, "gtw-files stepover", &error));
   int status = e2e_tool_finish(t, FALSE, 120);
@@ -450,11 +415,11 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_data_func("/trace/workloads", GINT_TO_POINTER(ATTACH_MAP), test_workloads);
-  g_test_add_data_func("/trace/workloads-no-map", GINT_TO_POINTER(ATTACH_MEMORY),
+  g_test_add_data_func("/trace/workloads", GINT_TO_POINTER(E2E_ATTACH_MAP), test_workloads);
+  g_test_add_data_func("/trace/workloads-no-map", GINT_TO_POINTER(E2E_ATTACH_MEMORY),
                        test_workloads);
-  g_test_add_data_func("/trace/workloads-qmp", GINT_TO_POINTER(ATTACH_QMP), test_workloads);
-  g_test_add_data_func("/trace/workloads-local", GINT_TO_POINTER(ATTACH_LOCAL), test_workloads);
+  g_test_add_data_func("/trace/workloads-qmp", GINT_TO_POINTER(E2E_ATTACH_QMP), test_workloads);
+  g_test_add_data_func("/trace/workloads-local", GINT_TO_POINTER(E2E_ATTACH_LOCAL), test_workloads);
   g_test_add_func("/trace/pid-filter-and-interrupt", test_pid_filter_and_interrupt);
   g_test_add_func("/trace/strace-witness", test_strace_witness);
   g_test_add_func("/trace/errors", test_errors);

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "driver/qemu/qemu-driver.h"
+
 typedef enum { ST_EXPECT, ST_EXPECT_NOACK, ST_EXPECT_NAK, ST_EXPECT_BADSUM, ST_SEND, ST_RAW, ST_BYTE, ST_HANGUP, ST_NO_ACK } StepKind;
 
 typedef struct {
@@ -346,4 +348,42 @@ void
 fake_stub_script_connect_no_ack(FakeStub *s)
 {
   script_connect(s, TRUE, "1000", TRUE);
+}
+
+void
+fake_stub_script_pause(FakeStub *s, const char *thread, guint64 rip)
+{
+  g_autofree char *stop = g_strdup_printf("T02thread:%s;", thread);
+  g_autofree char *hg = g_strdup_printf("Hg%s", thread);
+  g_autofree char *g = fake_stub_g_reply(rip);
+  fake_stub_expect_byte(s, 0x03);
+  fake_stub_send(s, stop);
+  fake_stub_expect(s, hg, "OK");
+  fake_stub_expect(s, "g", g);
+}
+
+void
+fake_stub_script_detach(FakeStub *s)
+{
+  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
+  fake_stub_expect(s, "D;1", "OK");
+}
+
+void
+fake_stub_assert_done(FakeStub *s)
+{
+  g_autofree char *fail = fake_stub_finish(s);
+  if (fail)
+    g_test_message("fake stub: %s", fail);
+  g_assert_null(fail);
+}
+
+GtDriver *
+fake_stub_open_driver(int client_fd, const GtDriverOptions *opts)
+{
+  g_autoptr(GError) err = NULL;
+  GtDriver *d = gt_qemu_driver_open_fd(client_fd, opts, &err);
+  g_assert_no_error(err);
+  g_assert_nonnull(d);
+  return d;
 }

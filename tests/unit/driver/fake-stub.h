@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "driver/driver.h"
 
 typedef struct FakeStub FakeStub;
 
@@ -40,10 +41,25 @@ void fake_stub_script_connect_no_ack(FakeStub *s);
 /* The same with another PacketSize (hex, as the stub announces it). */
 void fake_stub_script_connect_full(FakeStub *s, gboolean phys, const char *packet_size);
 
+/* The pause of a running driver: ^C, the stop reply naming thread
+ * ("p01.02"), then Hg and g of that thread, whose RIP is rip. */
+void fake_stub_script_pause(FakeStub *s, const char *thread, guint64 rip);
+/* The end of close() once the breakpoints are gone: physical memory mode
+ * off, detach. */
+void fake_stub_script_detach(FakeStub *s);
+
 void fake_stub_start(FakeStub *s);
 /* Waits for the script to end; returns NULL on success or a description of
  * the first failure (free it). Frees the stub. */
 char *fake_stub_finish(FakeStub *s);
+/* The same, failing the test (with the failure) unless the script ended
+ * as written. */
+void fake_stub_assert_done(FakeStub *s);
+
+/* The QEMU driver on the driver's end client_fd (fails the test if it
+ * cannot open). */
+GtDriver *fake_stub_open_driver(int client_fd, const GtDriverOptions *opts);
+
 
 /* The 'g' reply of the test target: register i of the 64-bit ones (rax..r15
  * then rip) holds 0x1000 * (i + 1) + i, except rip = FAKE_RIP; cr3 =

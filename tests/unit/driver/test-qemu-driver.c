@@ -12,25 +12,6 @@
 #define FOUR_G G_GUINT64_CONSTANT(0x100000000)
 #define BP "ffffffff81000010"
 
-static GtDriver *
-open_or_die(int fd, const GtDriverOptions *opts)
-{
-  g_autoptr(GError) err = NULL;
-  GtDriver *d = gt_qemu_driver_open_fd(fd, opts, &err);
-  g_assert_no_error(err);
-  g_assert_nonnull(d);
-  return d;
-}
-
-static void
-finish(FakeStub *s)
-{
-  g_autofree char *fail = fake_stub_finish(s);
-  if (fail)
-    g_test_message("fake stub: %s", fail);
-  g_assert_null(fail);
-}
-
 static void
 test_connect_regs(void)
 {
@@ -45,11 +26,10 @@ test_connect_regs(void)
   fake_stub_expect(s, "Hgp01.02", "OK");
   fake_stub_expect(s, "g", g1);
   fake_stub_expect(s, "P11=02020000", "OK");          /* eflags is 32 bits */
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
 
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_assert_cmpstr(d->ops->name, ==, "qemu");
   g_assert_cmpuint(d->ops->vcpu_count(d), ==, 2);
   g_assert_cmpint(d->ops->event_fd(d), ==, fd);
@@ -82,7 +62,7 @@ test_connect_regs(void)
   g_assert_true(d->ops->set_reg(d, 1, GT_REG_RFLAGS, 0x202, &err));
   g_assert_no_error(err);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -92,7 +72,6 @@ test_breakpoints_and_stops(void)
   FakeStub *s = fake_stub_new(&fd);
   fake_stub_script_connect(s, TRUE);
   g_autofree char *g0 = fake_stub_g_reply(FAKE_RIP);
-  g_autofree char *gp = fake_stub_g_reply(0xffffffff81000100ULL);
   fake_stub_expect(s, "Z0," BP ",1", "OK");
   /* 1: stop on vCPU 1 after console output and a truncated packet. */
   fake_stub_expect(s, "c", NULL);
@@ -108,19 +87,15 @@ test_breakpoints_and_stops(void)
   fake_stub_raw(s, "+");
   /* 3: nothing happens, then we pause. */
   fake_stub_expect(s, "c", NULL);
-  fake_stub_expect_byte(s, 0x03);
-  fake_stub_send(s, "T02thread:p01.01;");
-  fake_stub_expect(s, "Hgp01.01", "OK");
-  fake_stub_expect(s, "g", gp);
+  fake_stub_script_pause(s, "p01.01", 0xffffffff81000100ULL);
   fake_stub_expect(s, "z0," BP ",1", "OK");
   fake_stub_expect(s, "Z0," BP ",1", "OK");
   /* close(): every breakpoint removed, then detach. */
   fake_stub_expect(s, "z0," BP ",1", "OK");
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
 
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   GtStop st;
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
@@ -162,7 +137,7 @@ test_breakpoints_and_stops(void)
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
   g_assert_no_error(err);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -171,24 +146,20 @@ test_close_while_running(void)
   int fd;
   FakeStub *s = fake_stub_new(&fd);
   fake_stub_script_connect(s, TRUE);
-  g_autofree char *g = fake_stub_g_reply(0xffffffff81000100ULL);
   fake_stub_expect(s, "Z0," BP ",1", "OK");
   fake_stub_expect(s, "c", NULL);
-  fake_stub_expect_byte(s, 0x03);
-  fake_stub_send(s, "T02thread:p01.02;");
-  fake_stub_expect(s, "Hgp01.02", "OK");
-  fake_stub_expect(s, "g", g);
+  fake_stub_script_pause(s, "p01.02", 0xffffffff81000100ULL);
   fake_stub_expect(s, "z0," BP ",1", "OK");
   fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
   fake_stub_expect(s, "D;1", "E01");      /* refused: fall back to plain D */
   fake_stub_expect(s, "D", "OK");
   fake_stub_start(s);
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
   g_assert_true(d->ops->resume(d, &err));
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -202,7 +173,7 @@ test_stub_vanishes(void)
   fake_stub_hangup(s);
   fake_stub_start(s);
   GtDriverOptions opts = { .timeout_ms = 3000 };
-  GtDriver *d = open_or_die(fd, &opts);
+  GtDriver *d = fake_stub_open_driver(fd, &opts);
   g_autoptr(GError) err = NULL;
   GtRegs r;
   gint64 t0 = g_get_monotonic_time();
@@ -220,7 +191,7 @@ test_stub_vanishes(void)
   g_assert_false(d->ops->read_phys(d, 0, &b, 1, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_GUEST_GONE);
   gt_driver_close(d);  /* safe, and sends nothing */
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -232,7 +203,7 @@ test_guest_exits_while_running(void)
   fake_stub_expect(s, "c", NULL);
   fake_stub_send(s, "W00");
   fake_stub_start(s);
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   GtStop st;
   g_assert_true(d->ops->resume(d, &err));
@@ -242,7 +213,7 @@ test_guest_exits_while_running(void)
   g_assert_true(d->ops->wait(d, 0, &st, &err));
   g_assert_cmpint(st.kind, ==, GT_STOP_GONE);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -252,11 +223,10 @@ test_timeout(void)
   FakeStub *s = fake_stub_new(&fd);
   fake_stub_script_connect(s, TRUE);
   fake_stub_expect(s, "Hgp01.01", NULL);  /* acked, never answered */
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
   GtDriverOptions opts = { .timeout_ms = 200 };
-  GtDriver *d = open_or_die(fd, &opts);
+  GtDriver *d = fake_stub_open_driver(fd, &opts);
   g_autoptr(GError) err = NULL;
   GtRegs r;
   gint64 t0 = g_get_monotonic_time();
@@ -264,7 +234,7 @@ test_timeout(void)
   g_assert_error(err, GT_ERROR, GT_ERROR_TIMEOUT);
   g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -286,12 +256,11 @@ test_memory_packets(void)
   fake_stub_expect(s, "m3004,4", "05060708");
   fake_stub_expect(s, "M1000,4:01020304", "OK");
   fake_stub_expect(s, "M2000,1:ff", "E14");
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
   g_string_free(h1, TRUE);
   g_string_free(h2, TRUE);
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   guint8 buf[200];
   g_assert_true(d->ops->read_phys(d, 0x1000, buf, sizeof buf, &err));
@@ -311,7 +280,7 @@ test_memory_packets(void)
   g_assert_false(d->ops->write_phys(d, 0x2000, "\xff", 1, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_MEMORY);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -323,13 +292,13 @@ test_no_phys_mode(void)
   fake_stub_expect(s, "Qqemu.PhyMemMode:1", "");
   fake_stub_expect(s, "D;1", "OK");
   fake_stub_start(s);
-  GtDriver *d = open_or_die(fd, NULL);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   guint8 b;
   g_assert_false(d->ops->read_phys(d, 0x1000, &b, 1, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_UNSUPPORTED);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -351,7 +320,7 @@ test_ram_file(void)
   fake_stub_expect(s, "D;1", "OK");
   fake_stub_start(s);
   GtDriverOptions opts = { .mem_path = path, .lowmem = 0x1000 };
-  GtDriver *d = open_or_die(fd, &opts);
+  GtDriver *d = fake_stub_open_driver(fd, &opts);
   guint8 b[2];
   g_assert_true(d->ops->read_phys(d, 0xfff, b, 1, &err));
   g_assert_cmpuint(b[0], ==, 0x0f);
@@ -366,7 +335,7 @@ test_ram_file(void)
   g_clear_error(&err);
   /* Memory works while the guest runs too. */
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
   g_autofree char *contents = NULL;
   g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
   g_assert_cmpuint((guint8)contents[0x3fff], ==, 0x7e);
@@ -387,7 +356,7 @@ test_open_failures(void)
   g_assert_null(gt_qemu_driver_open_fd(fd, NULL, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_UNSUPPORTED);
   g_clear_error(&err);
-  finish(s);
+  fake_stub_assert_done(s);
 
   /* Broken XML. */
   s = fake_stub_new(&fd);
@@ -400,7 +369,7 @@ test_open_failures(void)
   g_assert_null(gt_qemu_driver_open_fd(fd, NULL, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_PROTOCOL);
   g_clear_error(&err);
-  finish(s);
+  fake_stub_assert_done(s);
 
   /* A stub that hangs up at once. */
   s = fake_stub_new(&fd);
@@ -408,7 +377,7 @@ test_open_failures(void)
   fake_stub_start(s);
   g_assert_null(gt_qemu_driver_open_fd(fd, NULL, &err));
   g_assert_error(err, GT_ERROR, GT_ERROR_GUEST_GONE);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 int

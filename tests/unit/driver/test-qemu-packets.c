@@ -17,25 +17,6 @@
 
 #define RET G_GUINT64_CONSTANT(0xffffffff81234567)
 
-static GtDriver *
-open_or_die(int fd)
-{
-  g_autoptr(GError) err = NULL;
-  GtDriver *d = gt_qemu_driver_open_fd(fd, NULL, &err);
-  g_assert_no_error(err);
-  g_assert_nonnull(d);
-  return d;
-}
-
-static void
-finish(FakeStub *s)
-{
-  g_autofree char *fail = fake_stub_finish(s);
-  if (fail)
-    g_test_message("fake stub: %s", fail);
-  g_assert_null(fail);
-}
-
 static guint64
 sent(GtDriver *d)
 {
@@ -126,18 +107,13 @@ run_kinds(gboolean no_ack)
   fake_stub_expect(s, "P7=0f80000000000000", "OK");
   fake_stub_expect(s, "cffffffff81234567", NULL);
   /* close */
-  fake_stub_expect_byte(s, 0x03);
-  fake_stub_send(s, "T02thread:p01.01;");
-  g_autofree char *gp = fake_stub_g_reply(0xffffffff81000200ULL);
-  fake_stub_expect(s, "Hgp01.01", "OK");
-  fake_stub_expect(s, "g", gp);
+  fake_stub_script_pause(s, "p01.01", 0xffffffff81000200ULL);
   fake_stub_expect(s, "z0,ffffffff81000010,1", "OK");
   fake_stub_expect(s, "z0,ffffffff81000100,1", "OK");
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
 
-  GtDriver *d = open_or_die(fd);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_assert_cmpint(gt_rsp_conn_no_ack(((QemuDriver *)d)->conn), ==, no_ack);
   g_autoptr(GError) err = NULL;
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
@@ -149,7 +125,7 @@ run_kinds(gboolean no_ack)
   g_assert_cmpuint(one_stop(d, 1, STEP), ==, 3);
   g_assert_cmpuint(one_stop(d, 0, ABORT), ==, 4);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 static void
@@ -187,23 +163,18 @@ test_step_reports_bp_again(void)
   fake_stub_expect(s, "vCont;s:p01.01", "T05thread:p01.01;");
   fake_stub_expect(s, "Z0,ffffffff81000010,1", "OK");
   fake_stub_expect(s, "c", NULL);
-  fake_stub_expect_byte(s, 0x03);
-  fake_stub_send(s, "T02thread:p01.01;");
-  g_autofree char *gp = fake_stub_g_reply(0xffffffff81000200ULL);
-  fake_stub_expect(s, "Hgp01.01", "OK");
-  fake_stub_expect(s, "g", gp);
+  fake_stub_script_pause(s, "p01.01", 0xffffffff81000200ULL);
   fake_stub_expect(s, "z0,ffffffff81000010,1", "OK");
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
-  GtDriver *d = open_or_die(fd);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
   g_assert_true(d->ops->resume(d, &err));
   g_assert_cmpuint(one_stop(d, 0, STEP), ==, 7);
   g_assert_cmpuint(one_stop(d, 0, STEP), ==, 5);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 /* A RIP written for a vCPU other than the one that trapped cannot ride on
@@ -223,10 +194,9 @@ test_rip_elsewhere_and_detach(void)
   fake_stub_expect(s, "P10=67452381ffffffff", "OK");
   fake_stub_expect(s, "Hgp01.02", "OK");
   fake_stub_expect(s, "P10=15000081ffffffff", "OK");   /* flushed before detaching */
-  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");
-  fake_stub_expect(s, "D;1", "OK");
+  fake_stub_script_detach(s);
   fake_stub_start(s);
-  GtDriver *d = open_or_die(fd);
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
   g_autoptr(GError) err = NULL;
   g_assert_true(d->ops->resume(d, &err));
   GtStop st;
@@ -240,7 +210,7 @@ test_rip_elsewhere_and_detach(void)
   g_assert_cmphex(r.r[GT_REG_RIP], ==, FAKE_RIP + 5);
   g_assert_no_error(err);
   gt_driver_close(d);
-  finish(s);
+  fake_stub_assert_done(s);
 }
 
 int
