@@ -362,13 +362,21 @@ test_step_over(void)
   g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
   g_assert_cmpuint(tr->len, ==, 30);
   JsonObject *args = json_object_get_object_member(tr->pdata[0], "args");
-  g_assert_true(json_object_has_member(args, "regs"));   /* named from BTF */
-  /* do_syscall_64 returns void before Linux 6.5 and bool since (the SYSRET
-   * checks moved to C): no result, or 0/1. */
   g_autofree char *ver = gk_image_kernel_version();
   guint major = 0, minor = 0;
   g_assert_cmpint(sscanf(ver, "%u.%u", &major, &minor), ==, 2);
-  for (guint i = 0; i < tr->len; i++) {
+  if (major < 6) {
+    /* 5.10's BTF has no FUNC for the noinstr do_syscall_64 (checked on
+     * Debian 11's): its arguments are unnamed and its result unknown, so
+     * guestrace shows arg0.. and RAX. */
+    g_assert_true(json_object_has_member(args, "arg1"));
+    g_assert_false(json_object_has_member(args, "regs"));
+  } else {
+    g_assert_true(json_object_has_member(args, "regs"));   /* named from BTF */
+  }
+  /* do_syscall_64 returns void before Linux 6.5 and bool since (the SYSRET
+   * checks moved to C): no result, or 0/1. */
+  for (guint i = 0; i < tr->len && major >= 6; i++) {
     JsonNode *ret = json_object_get_member(tr->pdata[i], "ret");
     if (major < 6 || (major == 6 && minor < 5)) {
       g_assert_true(json_node_is_null(ret));

@@ -64,6 +64,9 @@ static const OffsetSpec specs[] = {
   { "maple_arange_64", "pivot", F(ma64_pivot), 9 * 8, TRUE },
   { "maple_arange_64", "slot", F(ma64_slot), 10 * 8, TRUE },
   { "maple_arange_64", "meta.end", F(ma64_meta_end), 1, TRUE },
+  /* VMAs in a list sorted by address (before 6.1). */
+  { "mm_struct", "mmap", F(mm_mmap), 8, TRUE },
+  { "vm_area_struct", "vm_next", F(vma_next), 8, TRUE },
   { "vm_area_struct", "vm_start", F(vma_start), 8, TRUE },
   { "vm_area_struct", "vm_end", F(vma_end), 8, TRUE },
   { "vm_area_struct", "vm_pgoff", F(vma_pgoff), 8, TRUE },
@@ -125,6 +128,15 @@ kernel_constants_from_btf(GtKernelBtf *btf, GtLinuxOffsets *o)
   if (!gt_kbtf_struct_size(btf, "page", &o->page_struct_size, NULL))
     o->page_struct_size = G_MAXUINT;
   o->pg_uptodate_bit = enum_or_unknown(btf, "PG_uptodate");
+  /* Before folios (5.16) the page cache holds struct pages, whose flags
+   * and index are the same words. */
+  guint off, size;
+  if (o->page_flags == G_MAXUINT && gt_kbtf_member_offset(btf, "page", "flags", &off, &size,
+                                                          NULL) && size == 8)
+    o->page_flags = off;
+  if (o->page_index == G_MAXUINT && gt_kbtf_member_offset(btf, "page", "index", &off, &size,
+                                                          NULL) && size == 8)
+    o->page_index = off;
   o->mt_leaf_64 = enum_or_unknown(btf, "maple_leaf_64");
   o->mt_range_64 = enum_or_unknown(btf, "maple_range_64");
   o->mt_arange_64 = enum_or_unknown(btf, "maple_arange_64");

@@ -28,7 +28,8 @@ typedef struct {
 
   /* Optional groups (G_MAXUINT when the kernel lacks them or a profile
    * leaves them out); each feature checks its own group before use.
-   * VMAs (maple tree, 6.1+) and the page cache: os/linux/vma.c, pagecache.c. */
+   * VMAs (maple tree, 6.1+; or the mmap list, before) and the page cache:
+   * os/linux/vma.c, pagecache.c. */
   guint mm_mt_root, mr64_pivot, mr64_slot, mr64_meta_end, ma64_pivot, ma64_slot,
         ma64_meta_end;
   guint vma_start, vma_end, vma_pgoff, vma_file, vma_flags;
@@ -42,6 +43,9 @@ typedef struct {
    * unknown; a profile cannot give them): sizeof(struct page), the
    * PG_uptodate bit, and enum maple_type's leaf/range/arange values. */
   guint page_struct_size, pg_uptodate_bit, mt_leaf_64, mt_range_64, mt_arange_64;
+  /* VMAs in mm->mmap's list through vm_next (before 6.1; G_MAXUINT after),
+   * os/linux/vma.c. */
+  guint mm_mmap, vma_next;
 } GtLinuxOffsets;
 
 typedef struct GtKernelBtf GtKernelBtf;

@@ -1,8 +1,12 @@
 /* Finding the VMA (vm_area_struct) that covers a user address: a lookup in
  * the mm's maple tree (mm->mm_mt, Linux 6.1+), the way the kernel's
- * mtree_load() descends it. The tree is guest data: the descent is bounded
- * by the maple tree's maximum height, never visits a node twice, and checks
- * that every node's pivots stay inside the range its parent gave it. */
+ * mtree_load() descends it, or, on kernels whose BTF has no maple tree but
+ * mm->mmap and vm_next (before 6.1), a walk of that list in address order.
+ * Both are guest data: the descent is bounded by the maple tree's maximum
+ * height, never visits a node twice, and checks that every node's pivots
+ * stay inside the range its parent gave it; the list walk is bounded by
+ * the kernel's VMA limit and each VMA must start at or after the end of the
+ * one before (so a cycle stops it). */
 #include <guestrace/types.h>
 #include "os/linux/linux-private.h"
 
@@ -26,19 +30,41 @@ is_node_entry(guint64 v)
   return (v & 3) == 2 && v > 4096;
 }
 
+/* DEFAULT_MAX_MAP_COUNT (include/linux/mm.h): 65530; the sysctl can raise
+ * it, this walk does not follow. */
+#define MAX_LIST_VMAS 65536u
+
+static gboolean
+all_known(const guint *need, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (need[i] == G_MAXUINT)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+has_maple(const GtLinuxOffsets *o)
+{
+  const guint need[] = {
+    o->mm_mt_root, o->mr64_pivot, o->mr64_slot, o->mr64_meta_end, o->ma64_pivot,
+    o->ma64_slot, o->ma64_meta_end, o->mt_leaf_64, o->mt_range_64, o->mt_arange_64,
+  };
+  return all_known(need, G_N_ELEMENTS(need));
+}
+
+static gboolean
+has_list(const GtLinuxOffsets *o)
+{
+  return o->mm_mmap != G_MAXUINT && o->vma_next != G_MAXUINT;
+}
+
 gboolean
 gt_linux_has_vmas(GtLinux *lx)
 {
   const GtLinuxOffsets *o = &lx->off;
-  const guint need[] = {
-    o->mm_mt_root, o->mr64_pivot, o->mr64_slot, o->mr64_meta_end, o->ma64_pivot,
-    o->ma64_slot, o->ma64_meta_end, o->vma_start, o->vma_end, o->vma_pgoff, o->vma_file,
-    o->vma_flags, o->mt_leaf_64, o->mt_range_64, o->mt_arange_64,
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(need); i++)
-    if (need[i] == G_MAXUINT)
-      return FALSE;
-  return TRUE;
+  const guint need[] = { o->vma_start, o->vma_end, o->vma_pgoff, o->vma_file, o->vma_flags };
+  return all_known(need, G_N_ELEMENTS(need)) && (has_maple(o) || has_list(o));
 }
 
 /* One node as the descent needs it. */
@@ -170,6 +196,47 @@ mtree_load(GtLinux *lx, guint64 mm, guint64 addr, guint64 *out, GError **error)
 }
 
 static gboolean
+list_corrupt(GError **error, const char *why, guint64 vma)
+{
+  g_set_error(error, GT_ERROR, GT_ERROR_MEMORY,
+              "VMA list at 0x%" G_GINT64_MODIFIER "x: %s", vma, why);
+  return FALSE;
+}
+
+/* The VMA of mm->mmap's list that covers addr (0 when none). */
+static gboolean
+list_load(GtLinux *lx, guint64 mm, guint64 addr, guint64 *out, GError **error)
+{
+  const GtLinuxOffsets *o = &lx->off;
+  guint64 vma, prev_end = 0;
+  if (!gt_mem_read_u64(lx->mem, lx->kcr3, mm + o->mm_mmap, &vma, error))
+    return FALSE;
+  for (guint i = 0; vma != 0; i++) {
+    guint64 start, end;
+    if (i >= MAX_LIST_VMAS)
+      return list_corrupt(error, "more VMAs than the kernel allows", vma);
+    if (!gt_linux_is_kernel_addr(vma) || (vma & 7) != 0)
+      return list_corrupt(error, "a vm_next that is not a vm_area_struct pointer", vma);
+    if (!gt_mem_read_u64(lx->mem, lx->kcr3, vma + o->vma_start, &start, error) ||
+        !gt_mem_read_u64(lx->mem, lx->kcr3, vma + o->vma_end, &end, error))
+      return FALSE;
+    if (start >= end || start < prev_end)
+      return list_corrupt(error, "out of address order (a cycle or damage)", vma);
+    if (addr < start)
+      break;
+    if (addr < end) {
+      *out = vma;
+      return TRUE;
+    }
+    prev_end = end;
+    if (!gt_mem_read_u64(lx->mem, lx->kcr3, vma + o->vma_next, &vma, error))
+      return FALSE;
+  }
+  *out = 0;
+  return TRUE;
+}
+
+static gboolean
 read_vma(GtLinux *lx, guint64 vma, GtLinuxVma *out, GError **error)
 {
   const GtLinuxOffsets *o = &lx->off;
@@ -186,11 +253,14 @@ gt_linux_vma_find(GtLinux *lx, guint64 mm, guint64 addr, GtLinuxVma *out, GError
 {
   if (!gt_linux_has_vmas(lx)) {
     g_set_error_literal(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
-                        "this kernel's VMAs are not in a maple tree this code knows");
+                        "this kernel's VMAs are in neither a maple tree nor an mmap "
+                        "list this code knows");
     return FALSE;
   }
   guint64 vma = 0;
-  if (!mtree_load(lx, mm, addr, &vma, error))
+  /* Whichever the BTF has: the maple tree (6.1+) or the list (before). */
+  if (!(has_maple(&lx->off) ? mtree_load(lx, mm, addr, &vma, error)
+                            : list_load(lx, mm, addr, &vma, error)))
     return FALSE;
   if (vma == 0) {
     g_set_error(error, GT_ERROR, GT_ERROR_NOT_FOUND,

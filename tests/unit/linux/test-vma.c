@@ -26,6 +26,7 @@ test_offsets(void)
   o.ma64_pivot = 8, o.ma64_slot = 80, o.ma64_meta_end = 240;
   o.vma_start = 0, o.vma_end = 8, o.vma_pgoff = 0x20, o.vma_file = 0x28,
   o.vma_flags = 0x30;
+  o.mm_mmap = G_MAXUINT, o.vma_next = G_MAXUINT;   /* the maple tree (6.1+) */
   o.file_mapping = 0x40, o.as_xa_head = 0x10, o.xa_node_shift = 0, o.xa_node_slots = 0x28;
   o.page_flags = 0, o.page_index = 0x20;
   o.page_struct_size = PAGE_STRUCT, o.pg_uptodate_bit = 2;
@@ -223,6 +224,91 @@ test_vma_corrupt(void)
   GtLinuxVma v;
   g_assert_false(gt_linux_vma_find(w.lx, w.mm, 0x1000, &v, &error));
   g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
+  world_clear(&w);
+}
+
+
+/* Before 6.1 (no maple tree in the BTF): mm->mmap, a list in address
+ * order through vm_next. */
+#define LIST_MMAP 0x50
+#define LIST_NEXT 0x38
+
+static void
+world_init_list(World *w, guint64 vmas[3])
+{
+  world_init(w);
+  gt_linux_free(w->lx);
+  w->off.mm_mt_root = G_MAXUINT;
+  w->off.mm_mmap = LIST_MMAP;
+  w->off.vma_next = LIST_NEXT;
+  g_autoptr(GError) error = NULL;
+  w->lx = gt_linux_new_with_offsets(w->fg->mem, w->syms, w->fg->cr3, &w->off, &error);
+  g_assert_no_error(error);
+  g_assert_true(gt_linux_has_vmas(w->lx));
+  vmas[0] = new_vma(w, 0x1000, 0x3000, 0, 0, 0);
+  vmas[1] = new_vma(w, 0x5000, 0x6000, 0, 0, 0);
+  vmas[2] = new_vma(w, 0x7000, 0x9000, 0, 0, 0);
+  fg_put_u64(w->fg, w->mm + LIST_MMAP, vmas[0]);
+  fg_put_u64(w->fg, vmas[0] + LIST_NEXT, vmas[1]);
+  fg_put_u64(w->fg, vmas[1] + LIST_NEXT, vmas[2]);
+  fg_put_u64(w->fg, vmas[2] + LIST_NEXT, 0);
+}
+
+static void
+test_vma_list(void)
+{
+  World w;
+  guint64 vmas[3];
+  world_init_list(&w, vmas);
+  const struct { guint64 addr; gint which; } cases[] = {
+    { 0x1000, 0 }, { 0x2fff, 0 }, { 0x5000, 1 }, { 0x5abc, 1 }, { 0x7000, 2 },
+    { 0x8fff, 2 }, { 0x0, -1 }, { 0x3000, -1 }, { 0x6fff, -1 }, { 0x9000, -1 },
+    { G_MAXUINT64, -1 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    GtLinuxVma v;
+    gboolean ok = gt_linux_vma_find(w.lx, w.mm, cases[i].addr, &v, &error);
+    if (cases[i].which < 0) {
+      g_assert_false(ok);
+      g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
+    } else {
+      g_assert_no_error(error);
+      g_assert_true(ok);
+      g_assert_cmpuint(v.addr, ==, vmas[cases[i].which]);
+    }
+  }
+  world_clear(&w);
+}
+
+/* A cycle, VMAs out of order or overlapping, a vm_next that is no pointer,
+ * an empty VMA, a list longer than the kernel allows: GT_ERROR_MEMORY. */
+static void
+test_vma_list_corrupt(void)
+{
+  World w;
+  guint64 vmas[3];
+  world_init_list(&w, vmas);
+  fg_put_u64(w.fg, vmas[2] + LIST_NEXT, vmas[0]);            /* cycle */
+  expect_corrupt(&w, 0x9000);
+  fg_put_u64(w.fg, vmas[2] + LIST_NEXT, vmas[2]);            /* self loop */
+  expect_corrupt(&w, 0x9000);
+  fg_put_u64(w.fg, vmas[2] + LIST_NEXT, 0x4141414141414141ULL);
+  expect_corrupt(&w, 0x9000);
+  fg_put_u64(w.fg, vmas[2] + LIST_NEXT, 0);
+  fg_put_u64(w.fg, vmas[1] + w.off.vma_start, 0x2000);      /* overlaps the first */
+  expect_corrupt(&w, 0x5800);
+  fg_put_u64(w.fg, vmas[1] + w.off.vma_start, 0x6000);      /* empty */
+  expect_corrupt(&w, 0x5800);
+  fg_put_u64(w.fg, vmas[1] + w.off.vma_start, 0x5000);
+  /* 70,000 one-page VMAs in order: more than the kernel allows. */
+  guint64 prev = vmas[2];
+  for (guint64 i = 0; i < 70000; i++) {
+    guint64 v = new_vma(&w, 0x10000 + i * 0x1000, 0x11000 + i * 0x1000, 0, 0, 0);
+    fg_put_u64(w.fg, prev + LIST_NEXT, v);
+    prev = v;
+  }
+  expect_corrupt(&w, 0x10000 + 69999 * 0x1000ULL);
   world_clear(&w);
 }
 
@@ -446,6 +532,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/linux/vma/find", test_vma_find);
   g_test_add_func("/linux/vma/corrupt", test_vma_corrupt);
+  g_test_add_func("/linux/vma/list", test_vma_list);
+  g_test_add_func("/linux/vma/list-corrupt", test_vma_list_corrupt);
   g_test_add_func("/linux/pagecache/lookup", test_pagecache);
   g_test_add_func("/linux/pagecache/corrupt", test_pagecache_corrupt);
   g_test_add_func("/linux/uaccess/unfaulted", test_read_unfaulted);
