@@ -343,17 +343,59 @@ gt_engine_finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolea
 }
 
 gboolean
-gt_engine_handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **error)
+gt_engine_journal_slot(GtEngine *e, guint64 slot, GtPending *out)
 {
-  /* The trap is reached by `ret`, which popped the redirected slot. */
-  guint64 slot = regs->r[GT_REG_RSP] - 8;
-  GtPending *pd = g_hash_table_lookup(e->pending, &slot);
-  if (!pd) {
+  guint64 pa = 0;
+  GtJournalEntry je;
+  if (!e->trampoline || !gt_mem_translate(e->vmi->mem, e->vmi->kcr3, slot, &pa, NULL) ||
+      !gt_journal_lookup(e->vmi->driver->journal, pa, &je) || je.kind != GT_JOURNAL_WRITE ||
+      je.what != GT_JOURNAL_SLOT || je.len != 8 || je.va != slot)
+    return FALSE;
+  guint64 ours = 0, orig = 0;
+  for (guint i = 8; i-- > 0;) {
+    ours = ours << 8 | je.ours[i];
+    orig = orig << 8 | je.orig[i];
+  }
+  if (ours != e->trampoline)
+    return FALSE;
+  *out = (GtPending){ .slot = slot, .slot_pa = pa, .orig_ret = orig };
+  return TRUE;
+}
+
+/* A return through a slot that a dead session redirected and recovery
+ * could not put back (the journal still lists it): sent on to its real
+ * return address, and the slot repaired now. */
+static gboolean
+return_left_by_dead_session(GtEngine *e, guint vcpu, guint64 slot, GError **error)
+{
+  GtPending pd;
+  if (!gt_engine_journal_slot(e, slot, &pd)) {
     g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
                 "return trap hit on vCPU %u with no matching call (slot %#"
                 G_GINT64_MODIFIER "x)", vcpu, slot);
     return FALSE;
   }
+  if (!gt_engine_set_reg(e, vcpu, GT_REG_RIP, pd.orig_ret, error))
+    return FALSE;
+  g_autoptr(GError) serr = NULL;
+  if (!gt_engine_restore_slot(e, &pd, &serr))
+    g_warning("return slot %#" G_GINT64_MODIFIER "x left by a dead session: %s", slot,
+              serr->message);
+  else
+    g_message("a call whose return a dead session redirected has returned: sent on to %#"
+              G_GINT64_MODIFIER "x, its slot %#" G_GINT64_MODIFIER "x repaired", pd.orig_ret,
+              slot);
+  return TRUE;
+}
+
+gboolean
+gt_engine_handle_return(GtEngine *e, guint vcpu, const GtRegs *regs, GError **error)
+{
+  /* The trap is reached by `ret`, which popped the redirected slot. */
+  guint64 slot = regs->r[GT_REG_RSP] - 8;
+  GtPending *pd = g_hash_table_lookup(e->pending, &slot);
+  if (!pd)
+    return return_left_by_dead_session(e, vcpu, slot, error);
   if (!gt_engine_set_reg(e, vcpu, GT_REG_RIP, pd->orig_ret, error))
     return FALSE;
   /* The popped slot still holds the trap: the stack gets its own bytes

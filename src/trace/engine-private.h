@@ -97,6 +97,10 @@ gboolean gt_engine_return_wanted(GtEngine *e, const GtProbe *p, gboolean show,
  * trap, and notes in the journal that the slot is no longer ours. FALSE
  * (the journal keeps it for recovery) if it cannot. */
 gboolean gt_engine_restore_slot(GtEngine *e, const GtPending *pd, GError **error);
+/* The return a dead session redirected through slot and recovery could
+ * not put back, from the journal (as a GtPending without a call): FALSE
+ * if the journal lists no such slot for our trap. */
+gboolean gt_engine_journal_slot(GtEngine *e, guint64 slot, GtPending *out);
 /* Places the return trap if it is not in place (guest stopped). */
 gboolean gt_engine_ensure_trap(GtEngine *e, GError **error);
 /* Passes a breakpoint without executing anything of ours: over the ftrace

@@ -3,6 +3,7 @@
  * calls.c. */
 #include "trace/engine-private.h"
 #include "trace/trampoline.h"
+#include "driver/journal.h"
 
 #include <string.h>
 
@@ -234,6 +235,22 @@ any_return_wanted(GtEngine *e, GPtrArray *probes)
   return FALSE;
 }
 
+/* Whether the journal lists return slots a dead session redirected that
+ * recovery could not put back: their returns must still be caught. */
+static gboolean
+journal_lists_slots(GtEngine *e)
+{
+  GtJournal *j = e->vmi->driver->journal;
+  if (!j)
+    return FALSE;
+  g_autoptr(GArray) live = gt_journal_live(j);
+  for (guint i = 0; i < live->len; i++)
+    if (g_array_index(live, GtJournalEntry, i).what == GT_JOURNAL_SLOT &&
+        g_array_index(live, GtJournalEntry, i).kind == GT_JOURNAL_WRITE)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 gt_engine_start(GtEngine *e, GError **error)
 {
@@ -245,7 +262,8 @@ gt_engine_start(GtEngine *e, GError **error)
   }
   /* The trap first: a probe must never fire before its return can be
    * caught. */
-  if (any_return_wanted(e, e->probes) && !gt_engine_ensure_trap(e, error))
+  if ((any_return_wanted(e, e->probes) || journal_lists_slots(e)) &&
+      !gt_engine_ensure_trap(e, error))
     return FALSE;
   for (guint i = 0; i < e->probes->len; i++) {
     GtProbe *p = e->probes->pdata[i];
@@ -363,6 +381,15 @@ unwind_vcpus_at_trap(GtEngine *e)
     guint64 slot = regs.r[GT_REG_RSP] - 8;
     GtPending *pd = g_hash_table_lookup(e->pending, &slot);
     g_autoptr(GError) err = NULL;
+    GtPending left;
+    if (!pd && gt_engine_journal_slot(e, slot, &left)) {
+      /* A return a dead session redirected (recovery could not repair it). */
+      if (!gt_engine_set_reg(e, cpu, GT_REG_RIP, left.orig_ret, &err) ||
+          !gt_engine_restore_slot(e, &left, &err))
+        g_critical("vCPU %u at the return trap (slot %#" G_GINT64_MODIFIER "x left by a dead "
+                   "session): %s", cpu, slot, err->message);
+      continue;
+    }
     if (!pd || !gt_engine_set_reg(e, cpu, GT_REG_RIP, pd->orig_ret, &err)) {
       g_critical("vCPU %u is at the return trap and cannot be sent back: %s", cpu,
                  err ? err->message : "no matching call");

@@ -533,11 +533,23 @@ fw_next_stop(FakeWorld *w, GtStop *stop)
     }
     run_event(w, ev);
   }
+  if (w->running && w->next >= G_N_ELEMENTS(script) && !w->detached && !w->quit_seen) {
+    w->quit_seen = TRUE;   /* the script ended while traced: the user quits */
+    if (w->quit_hook)
+      w->quit_hook(w->quit_data);
+  }
   if (g_queue_is_empty(&w->stops))
     return FALSE;
   guint v = GPOINTER_TO_UINT(g_queue_pop_head(&w->stops));
   *stop = (GtStop){ GT_STOP_BREAKPOINT, v, w->vcpu[v].regs.r[GT_REG_RIP] };
   return TRUE;
+}
+
+void
+fw_trace_again(FakeWorld *w)
+{
+  w->detached = FALSE;
+  w->quit_seen = FALSE;
 }
 
 gboolean

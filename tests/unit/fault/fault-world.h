@@ -82,6 +82,9 @@ void fw_set_reload_hook(FakeWorld *w, void (*hook)(gpointer, guint n), gpointer 
  * event left, until one hits a stub breakpoint (the guest freezes there:
  * returns FALSE) or the script ends (TRUE). */
 gboolean fw_run_detached(FakeWorld *w);
+/* The rest of the script runs under the next tracer's session (until its
+ * end, where the user quits). */
+void fw_trace_again(FakeWorld *w);
 /* Whether the journal-less end state is clean, else what is wrong: RAM
  * differs from the shadow, a slot holds the trap, a stub breakpoint is
  * left, the guest is frozen, or a problem happened (panic, corruption). */

@@ -243,7 +243,7 @@ test_recover_unrepaired(void)
   seen_now = &seen;
   /* The connection breaks at the pause that ends tracing: the returns of
    * cat's read and tail's stay redirected. */
-  session(w, FW_OP_PAUSE, 1, FW_FAIL_LOST, &seen);
+  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen);
   g_autofree char *jpath = journal_file();
   g_assert_true(g_file_test(jpath, G_FILE_TEST_EXISTS));
   g_autofree char *slot = g_strdup_printf("return slot at %#" G_GINT64_MODIFIER "x (physical ",
@@ -275,6 +275,51 @@ test_recover_unrepaired(void)
   seen_now = NULL;
 }
 
+/* A slot recovery could not put back at a tracer's attach stays trapped
+ * in its session: the call's return is caught, sent on to its real
+ * address and the slot repaired then (the journal says where it goes). */
+static void
+test_unrepaired_slot_trapped(void)
+{
+  g_autoptr(FakeWorld) w = fw_new();
+  Seen seen = { 0 };
+  seen_now = &seen;
+  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen);
+  /* The guest runs on: tail's read returns into the trap, the stub's
+   * breakpoint freezes it there. */
+  g_assert_false(fw_run_detached(w));
+  fw_trace_again(w);
+  GtDriver *d = fw_connect(w, IDENTITY);
+  fw_conn_fail(d, FW_OP_READ, 1, FW_FAIL_ONCE);   /* cat's slot cannot be read */
+  g_autofree char *report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gt_driver_attach_journal(d, "fake", FALSE, &report, &error));
+  g_assert_nonnull(strstr(report, "1 could not be repaired"));
+  g_assert_nonnull(strstr(report, "1 vCPUs sent back"));
+  GtLoop *loop = gt_loop_new_for_vmi("fake", fw_vmi_new(w, d), profile, &error);
+  g_assert_no_error(error);
+  Seen seen2 = { 0 };
+  seen_now = &seen2;
+  gt_loop_set_record_cb(loop, on_record, &seen2, NULL);
+  for (guint i = 0; fw_syscalls[i]; i++)
+    g_assert_true(gt_loop_trace(loop, fw_syscalls[i], &error));
+  fw_set_quit_hook(w, quit_hook, loop);
+  gt_loop_run(loop);
+  g_assert_cmpint(gt_loop_get_exit_reason(loop), ==, GT_EXIT_QUIT);
+  gt_loop_free(loop);
+  fw_set_quit_hook(w, NULL, NULL);
+  /* cat's read returned through the trap of this session; sh's getpid
+   * after it was traced. */
+  g_assert_cmpuint(seen2.records, ==, 1);
+  g_assert_cmpuint(seen2.warnings, ==, 0);
+  g_autofree char *jpath = journal_file();
+  g_assert_false(g_file_test(jpath, G_FILE_TEST_EXISTS));
+  g_assert_true(fw_run_detached(w));
+  g_autofree char *bad = fw_check(w);
+  g_assert_cmpstr(bad, ==, NULL);
+  seen_now = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,6 +341,7 @@ main(int argc, char **argv)
   g_test_add_func("/fault/no-fault", test_no_fault);
   g_test_add_func("/fault/every-fault", test_every_fault);
   g_test_add_func("/fault/recover-unrepaired", test_recover_unrepaired);
+  g_test_add_func("/fault/unrepaired-slot-trapped", test_unrepaired_slot_trapped);
   int rc = g_test_run();
   g_unlink(profile);
   for (guint i = 0; fw_configs[i]; i++) {
