@@ -22,6 +22,12 @@ phys_write(void *ctx, guint64 pa, const void *buf, gsize len, GError **error)
   return d->ops->write_phys(d, pa, buf, len, error);
 }
 
+GtMem *
+gt_vmi_driver_mem(GtDriver *d)
+{
+  return gt_mem_new(phys_read, phys_write, d);
+}
+
 /* Tries a page-table root: the slide is found through it and the kernel's
  * own top-level table (init_top_pgt) is then translated through it, which
  * gives a root that lives as long as the kernel does (a process's root
@@ -149,7 +155,7 @@ gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error)
     return NULL;
   g_autoptr(GtVmi) vmi = g_new0(GtVmi, 1);
   vmi->driver = driver;
-  vmi->mem = gt_mem_new(phys_read, phys_write, driver);
+  vmi->mem = gt_vmi_driver_mem(driver);
   vmi->nvcpus = driver->ops->vcpu_count(driver);
   g_autoptr(GArray) roots = g_array_new(FALSE, FALSE, sizeof(guint64));
   if (!collect_roots(vmi, roots, error) || !load_symbols(vmi, opts, roots, error)) {

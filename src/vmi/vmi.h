@@ -21,6 +21,9 @@ struct _GtVmi {
 /* Attaches (the guest is paused on return), loads the symbol map, finds
  * the kernel page tables and the KASLR slide. */
 GtVmi *gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error);
+/* Guest-physical memory through driver d's reads and writes (d is
+ * borrowed), as gt_vmi_open gives it. */
+GtMem *gt_vmi_driver_mem(GtDriver *d);
 /* Detaches: the driver removes its breakpoints and lets the guest run. */
 void gt_vmi_close(GtVmi *vmi);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtVmi, gt_vmi_close)

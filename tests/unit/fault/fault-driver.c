@@ -245,26 +245,12 @@ fw_conn_fail(GtDriver *d, FwOp kind, guint n, FwFailMode mode)
   c->mode = mode;
 }
 
-static gboolean
-vmi_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
-{
-  GtDriver *d = ctx;
-  return d->ops->read_phys(d, pa, buf, len, error);
-}
-
-static gboolean
-vmi_write(void *ctx, guint64 pa, const void *buf, gsize len, GError **error)
-{
-  GtDriver *d = ctx;
-  return d->ops->write_phys(d, pa, buf, len, error);
-}
-
 GtVmi *
 fw_vmi_new(FakeWorld *w, GtDriver *d)
 {
   GtVmi *vmi = g_new0(GtVmi, 1);
   vmi->driver = d;
-  vmi->mem = gt_mem_new(vmi_read, vmi_write, d);
+  vmi->mem = gt_vmi_driver_mem(d);
   const char *map = fw_sysmap(w);
   g_autoptr(GError) error = NULL;
   vmi->syms = gt_symbols_parse(map, strlen(map), "fake System.map", &error);
