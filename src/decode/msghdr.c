@@ -210,3 +210,159 @@ gt_dec_recvmsg(GtDc *c)
   else
     dc_set(c, 1, g_strdup_printf("{msg_namelen=%d}", user_namelen), dc_json_int(user_namelen));
 }
+
+/* sendmmsg/recvmmsg vectors (strace's decode_mmsgvec): [{msg_hdr={...},
+ * msg_len=5}, ...], at most -s elements, msg_len for the first `with_len`
+ * ones, recvmmsg's data up to each msg_len, its msg_namelen read at the
+ * call (`names`: past those, "..."). Layout: the
+ * guest's BTF `struct mmsghdr`. */
+#define MMSG_MAX 1024   /* UIO_MAXIOV, strace's limit too */
+
+static gboolean
+mmsgvec_text(GtDc *c, guint64 va, guint64 n, guint64 with_len, gboolean recv,
+             const GArray *names, GString *s, JsonNode **json)
+{
+  guint size = dc_struct_size(c, "mmsghdr"), hoff = 0, hsize = 0;
+  if (!size || !dc_member(c, "mmsghdr", "msg_hdr", &hoff, &hsize))
+    return FALSE;
+  if (!va) {
+    g_string_append(s, "NULL");
+    return TRUE;
+  }
+  if (!n) {
+    g_string_append(s, "[]");
+    return TRUE;
+  }
+  if (n > G_MAXUINT64 / size || va + n * size <= va) {
+    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
+    return TRUE;
+  }
+  guint64 count = names ? names->len : MMSG_MAX;
+  JsonArray *ja = json_array_new();
+  for (guint64 k = 0; k < n; k++) {
+    guint64 at = va + k * size, msg_len = 0;
+    GtStructView v;
+    if (k)
+      g_string_append(s, ", ");
+    if (k >= dc_opt(c)->text_size) {
+      g_string_append(s, "...");
+      break;
+    }
+    if (!dc_struct_read(c, "mmsghdr", at, &v) || !sv_get(&v, "msg_len", FALSE, &msg_len)) {
+      if (!k) {
+        g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
+        json_array_unref(ja);
+        return TRUE;
+      }
+      g_string_append_printf(s, "... /* %#" G_GINT64_MODIFIER "x */", at);
+      break;
+    }
+    if (!k)
+      g_string_append_c(s, '[');
+    if (k >= count) {
+      g_string_append(s, "...");
+      break;
+    }
+    g_string_append(s, "{msg_hdr=");
+    JsonNode *hj = NULL;
+    const gint32 *user = names ? &g_array_index(names, gint32, k) : NULL;
+    gsize mark = s->len;
+    if (!msghdr_text(c, at + hoff, user, recv ? msg_len : G_MAXUINT64, s, &hj)) {
+      g_string_truncate(s, mark);
+      g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", at + hoff);
+    }
+    JsonObject *o = json_object_new();
+    if (hj)
+      json_object_set_member(o, "msg_hdr", hj);
+    if (k < with_len) {
+      g_string_append_printf(s, ", msg_len=%u", (guint32)msg_len);
+      json_object_set_int_member(o, "msg_len", (guint32)msg_len);
+    }
+    g_string_append_c(s, '}');
+    json_array_add_object_element(ja, o);
+  }
+  g_string_append_c(s, ']');
+  *json = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(*json, ja);
+  return TRUE;
+}
+
+static void
+mmsgvec_arg(GtDc *c, guint64 n, guint64 with_len, gboolean recv, const GArray *names)
+{
+  g_autoptr(GString) s = g_string_new(NULL);
+  JsonNode *j = NULL;
+  if (mmsgvec_text(c, dc_arg(c, 1), n, with_len, recv, names, s, &j))
+    dc_set(c, 1, g_string_free(g_steal_pointer(&s), FALSE), j);
+}
+
+/* sendmmsg: shown at the return, with the msg_len the kernel wrote for
+ * the messages it sent. */
+void
+gt_dec_sendmmsg(GtDc *c)
+{
+  if (!c->exiting) {
+    dc_fd(c, 0);
+    dc_hex(c, 1);
+    dc_uint(c, 2);
+    dc_flags(c, 3, &gt_xlat_msg_flags, "0");
+    return;
+  }
+  if (c->rec->has_result)
+    mmsgvec_arg(c, (guint32)dc_arg(c, 2), dc_ok(c) ? (guint64)c->rec->result : 0, FALSE, NULL);
+}
+
+static gboolean
+timespec_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode **json)
+{
+  JsonObject *o = json_object_new();
+  *json = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(*json, o);
+  return dc_timespec(c, va, s, o);
+}
+
+/* recvmmsg: each msg_namelen read at the call (kept in out_ints until the
+ * return), the timeout as it was at the call; at the return the messages
+ * received, "N (left {...})" or "0 (Timeout)"; after a failure the
+ * vector's address. */
+void
+gt_dec_recvmmsg(GtDc *c)
+{
+  GtRecordArg *a = &c->rec->args[1];
+  if (!c->exiting) {
+    dc_fd(c, 0);
+    dc_hex(c, 1);
+    dc_uint(c, 2);
+    dc_flags(c, 3, &gt_xlat_msg_flags, "0");
+    dc_pointee(c, 4, timespec_pointee, 0);
+    guint size = dc_struct_size(c, "mmsghdr"), hoff = 0, msize = 0, noff = 0, nsize = 0;
+    guint64 n = MIN((guint32)dc_arg(c, 2), (guint64)MMSG_MAX);
+    if (!size || !dc_member(c, "mmsghdr", "msg_hdr", &hoff, &msize) ||
+        !dc_member(c, "user_msghdr", "msg_namelen", &noff, &nsize) || nsize != 4)
+      return;
+    g_clear_pointer(&a->out_ints, g_array_unref);
+    a->out_ints = g_array_new(FALSE, FALSE, sizeof(gint32));
+    for (guint64 k = 0; k < n; k++) {
+      gint32 namelen;
+      if (!dc_read(c, a->value + k * size + hoff + noff, &namelen, sizeof namelen))
+        break;
+      g_array_append_val(a->out_ints, namelen);
+    }
+    return;
+  }
+  g_autoptr(GArray) names = g_steal_pointer(&a->out_ints);
+  /* After a failure strace reads no element: the address stays. */
+  if (!dc_ok(c) || !names)
+    return;
+  mmsgvec_arg(c, (guint32)c->rec->result, (guint32)c->rec->result, TRUE, names);
+  if (c->rec->result == 0) {
+    dc_result(c, g_strdup("0 (Timeout)"), NULL);
+    return;
+  }
+  if (!dc_arg(c, 4))
+    return;
+  g_autoptr(GString) t = g_string_new(NULL);
+  if (!dc_timespec(c, dc_arg(c, 4), t, NULL))
+    g_string_append_printf(t, "%#" G_GINT64_MODIFIER "x", dc_arg(c, 4));
+  dc_result(c, g_strdup_printf("%" G_GINT64_FORMAT " (left %s)", c->rec->result, t->str), NULL);
+}

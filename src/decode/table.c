@@ -83,6 +83,7 @@ static const GtDecoderEntry decoders[] = {
   { "accept", gt_dec_accept }, { "accept4", gt_dec_accept },
   { "sendto", gt_dec_sendto }, { "recvfrom", gt_dec_recvfrom },
   { "sendmsg", gt_dec_sendmsg }, { "recvmsg", gt_dec_recvmsg },
+  { "sendmmsg", gt_dec_sendmmsg }, { "recvmmsg", gt_dec_recvmmsg },
   { "shutdown", gt_dec_shutdown },
   { "setsockopt", gt_dec_setsockopt }, { "getsockopt", gt_dec_getsockopt },
   /* time */

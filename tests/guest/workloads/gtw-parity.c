@@ -304,9 +304,9 @@ vectored(const char *dir)
   S(SYS_unlinkat, AT_FDCWD, a, 0);
 }
 
-/* sendmsg/recvmsg over a datagram socketpair: two buffers, a descriptor
- * passed with SCM_RIGHTS, a receive cut short (MSG_TRUNC), an empty
- * queue. */
+/* sendmsg/recvmsg and sendmmsg/recvmmsg over a datagram socketpair: two
+ * buffers, a descriptor passed with SCM_RIGHTS, a receive cut short
+ * (MSG_TRUNC), an empty queue. */
 static void
 messages(void)
 {
@@ -341,6 +341,14 @@ messages(void)
   struct msghdr rp = { .msg_iov = r, .msg_iovlen = 2 };
   S(SYS_recvmsg, sv[1], &rp, 0);
   S(SYS_recvmsg, sv[1], &rp, MSG_DONTWAIT);
+  struct mmsghdr mv[2] = { { .msg_hdr = { .msg_iov = w, .msg_iovlen = 1 } },
+                           { .msg_hdr = { .msg_iov = w + 1, .msg_iovlen = 1 } } };
+  S(SYS_sendmmsg, sv[0], mv, 2, MSG_NOSIGNAL);
+  struct mmsghdr rv[2] = { { .msg_hdr = { .msg_iov = r, .msg_iovlen = 1 } },
+                           { .msg_hdr = { .msg_iov = r + 1, .msg_iovlen = 1 } } };
+  struct timespec ts = { 0, 0 };
+  S(SYS_recvmmsg, sv[1], rv, 2, MSG_DONTWAIT, NULL);
+  S(SYS_recvmmsg, sv[1], rv, 2, MSG_DONTWAIT, &ts);
   S(SYS_close, sv[0]);
   S(SYS_close, sv[1]);
 }

@@ -598,6 +598,44 @@ test_msghdr(void)
        "recvmsg(3, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)",
        3, MSG, 0x40);
   CALL("sendmsg", 3, -14, "sendmsg(3, 0x50000, 0) = -1 EFAULT (Bad address)", 3, 0x50000, 0);
+
+  /* sendmmsg/recvmmsg: two mmsghdr, each one buffer; msg_len as the
+   * kernel wrote it. */
+  mem_reset();
+  mem_put(DATA, "ab", 2);
+  mem_put(DATA + 0x100, "cde", 3);
+  put_iovecs(lens, 2);
+  guint msize = type_size("mmsghdr");
+  guint8 mm[256] = { 0 };
+  for (guint k = 0; k < 2; k++) {
+    put_field(mm + k * msize, "user_msghdr", "msg_iov", IOV + k * type_size("iovec"));
+    put_field(mm + k * msize, "user_msghdr", "msg_iovlen", 1);
+    put_field(mm + k * msize, "mmsghdr", "msg_len", 2 - k);
+  }
+  mem_put(MSG, mm, 2 * msize);
+  CALL("sendmmsg", 4, 1,
+       "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"ab\", iov_len=2}], "
+       "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}, {msg_hdr={msg_name=NULL, "
+       "msg_namelen=0, msg_iov=[{iov_base=\"cde\", iov_len=3}], msg_iovlen=1, msg_controllen=0, "
+       "msg_flags=0}}], 2, MSG_NOSIGNAL) = 1", 3, MSG, 2, 0x4000);
+  guint8 ts[16] = { 0 };
+  mem_put(STRUCT1, ts, sizeof ts);
+  CALL("recvmmsg", 5, 2,
+       "recvmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"ab\", iov_len=2}], "
+       "msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}, {msg_hdr={msg_name=NULL, "
+       "msg_namelen=0, msg_iov=[{iov_base=\"c\", iov_len=3}], msg_iovlen=1, msg_controllen=0, "
+       "msg_flags=0}, msg_len=1}], 2, MSG_DONTWAIT, {tv_sec=0, tv_nsec=0}) = 2 (left {tv_sec=0, tv_nsec=0})",
+       3, MSG, 2, 0x40, STRUCT1);
+  CALL("recvmmsg", 5, 0, "recvmmsg(3, [], 2, 0, {tv_sec=0, tv_nsec=0}) = 0 (Timeout)", 3, MSG, 2,
+       0, STRUCT1);
+  /* After a failure strace reads no element (sendmmsg does, without
+   * msg_len). */
+  CALL("recvmmsg", 5, -11,
+       "recvmmsg(3, 0x42000, 1, MSG_DONTWAIT, NULL) = -1 EAGAIN (Resource temporarily unavailable)",
+       3, MSG, 1, 0x40, 0);
+  CALL("sendmmsg", 4, -32,
+       "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"ab\", iov_len=2}], "
+       "msg_iovlen=1, msg_controllen=0, msg_flags=0}}], 1, 0) = -1 EPIPE (Broken pipe)", 3, MSG, 1, 0);
 }
 
 static void
