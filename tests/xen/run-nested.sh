@@ -20,7 +20,7 @@ fi
 LOG="$OUT/serial.log"
 rm -f "$LOG"
 start=$(date +%s)
-sh "$SRC/boot-bed.sh" "$OUT/bed" "$LOG" "${GT_XEN_BED_TIMEOUT:-900}" || true
+sh "$SRC/boot-bed.sh" "$OUT/bed" "$LOG" "${GT_XEN_BED_TIMEOUT:-2700}" || true
 end=$(date +%s)
 echo "# nested-Xen bed ran $((end - start)) s (serial log: $LOG)"
 python3 "$SRC/check-log.py" "$LOG"

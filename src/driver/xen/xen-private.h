@@ -55,7 +55,6 @@ typedef struct {
   guint nframes;
   guint64 tick;
   guint64 events;           /* vm_event requests seen */
-  gint64 last_event_us;     /* monotonic time of the last request */
   FILE *record;             /* GT_XEN_RECORD: raw requests, for replay tests */
   guint recorded;
 } XenDriver;

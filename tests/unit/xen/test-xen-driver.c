@@ -73,12 +73,13 @@ test_int3_entry(void)
   wait_stop(d, &stop);
   g_assert_cmpint(stop.kind, ==, GT_STOP_NONE);
   g_assert_cmpuint(fx.f->injects, ==, 1);
-  g_assert_false(fx.f->notified);  /* first request: notification taken */
-  /* While requests flow the notification stays pending (the loop keeps
-   * reading the ring without an upcall per request). */
+  g_assert_false(fx.f->notified);  /* notification taken */
+  /* Every wait takes the notification before reading the ring, so the
+   * caller's poll on event_fd() sleeps until the next request: no busy
+   * window that keeps a dom0 CPU spinning while requests flow. */
   fake_xen_push(fx.f, VM_EVENT_REASON_CPUID, 1, FAKE_PLAIN, 0);
   wait_stop(d, &stop);
-  g_assert_true(fx.f->notified);
+  g_assert_false(fx.f->notified);
   vm_event_response_t first;
   g_assert_true(fake_xen_pop(fx.f, &first));
   g_assert_cmpuint(first.reason, ==, VM_EVENT_REASON_SOFTWARE_BREAKPOINT);
@@ -479,15 +480,15 @@ test_reload_with_pending(void)
   fx_teardown(&fx);
 }
 
-/* All-stop (without GT_XEN_STOP=vcpu): the domain is paused at each stop
- * and resumed after. */
+/* All-stop (GT_XEN_STOP=domain): the domain is paused at each stop and
+ * resumed after. */
 static void
 test_all_stop_mode(void)
 {
-  g_unsetenv("GT_XEN_STOP");
+  g_setenv("GT_XEN_STOP", "domain", TRUE);
   Fx fx;
   fx_setup(&fx, GT_XEN_TRAP_INT3);
-  g_setenv("GT_XEN_STOP", "vcpu", TRUE);
+  g_unsetenv("GT_XEN_STOP");
   GtDriver *d = fx.d;
   g_autoptr(GError) err = NULL;
   g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
@@ -505,6 +506,39 @@ test_all_stop_mode(void)
   fx_teardown(&fx);
 }
 
+/* All-stop is the default (GT_XEN_STOP unset); an unknown GT_XEN_STOP is
+ * refused with a message naming it, before the domain is paused. */
+static void
+test_stop_model_env(void)
+{
+  g_unsetenv("GT_XEN_STOP");
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_cmpint(fx.f->paused, ==, 1);   /* the domain paused at the stop */
+  g_assert_true(d->ops->resume_vcpu(d, 0, &err));
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  fx_teardown(&fx);
+
+  g_setenv("GT_XEN_STOP", "all", TRUE);
+  FakeXen *f = fake_xen_new();
+  g_autoptr(GError) bad = NULL;
+  g_assert_null(gt_xen_driver_new(&fake_xen_ops, f, GT_XEN_TRAP_INT3, &bad));
+  g_assert_error(bad, GT_ERROR, GT_ERROR_INVALID_ARG);
+  g_assert_nonnull(strstr(bad->message, "GT_XEN_STOP=all"));
+  g_assert_true(f->closed);
+  g_assert_cmpint(f->paused, ==, 0);
+  fake_xen_free(f);
+  g_setenv("GT_XEN_STOP", "vcpu", TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -517,6 +551,7 @@ main(int argc, char **argv)
   g_test_add_func("/xen/per-vcpu-interleaved", test_per_vcpu_interleaved);
   g_test_add_func("/xen/reload-with-pending", test_reload_with_pending);
   g_test_add_func("/xen/all-stop-mode", test_all_stop_mode);
+  g_test_add_func("/xen/stop-model-env", test_stop_model_env);
   g_test_add_func("/xen/pause-drains", test_pause_drains);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   return g_test_run();
