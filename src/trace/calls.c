@@ -219,9 +219,27 @@ read_call(GtEngine *e, GtGuestState *st, GtTaskInfo *task, guint64 *task_addr, G
          gt_linux_task_info(e->lx, *task_addr, task, error) && gt_engine_read_args(e, st, error);
 }
 
+/* Whether this stop is a call whose return is trapped already: its slot
+ * still holds the return trap, so no return address was pushed there since
+ * it was redirected: the same call frame, its breakpoint reported again
+ * (seen on a 5.10 guest under TCG: pid 1's call, right after attach).
+ * Redirecting it again would save the trap as the return address, and the
+ * guest would later execute the trap's int3 with no one to catch it. */
+static gboolean
+already_trapped(GtEngine *e, const GtRegs *regs)
+{
+  guint64 rsp = regs->r[GT_REG_RSP], cur = 0;
+  return e->trampoline && g_hash_table_contains(e->pending, &rsp) &&
+         gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &cur, NULL) && cur == e->trampoline;
+}
+
 gboolean
 gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **error)
 {
+  if (already_trapped(e, regs)) {
+    g_debug("%s on vCPU %u: its return is trapped already (the same call)", p->name, vcpu);
+    return gt_engine_pass_bp(e, vcpu, p, error);
+  }
   GtGuestState st = {
     .engine = e, .vmi = e->vmi, .probe = p, .regs = *regs,
     .event = { GT_EVENT_CALL, p->func, vcpu },

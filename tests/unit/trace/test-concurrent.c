@@ -584,6 +584,36 @@ test_quit_with_pending(void)
   fx_teardown(&x);
 }
 
+/* A call's breakpoint reported a second time for the same call (its slot
+ * already holds the trap: seen on a 5.10 guest right after attach): one
+ * record, the slot keeps its real return address behind the trap, and the
+ * return pairs. Redirecting it again saved the trap as the return address
+ * and left the guest to execute the trap's int3 alone. */
+static void
+test_same_call_twice(void)
+{
+  Fx x;
+  fx_setup(&x, 2, 1);
+  fx_start(&x, TRUE);
+  push_call(&x, 0, 0, FALSE);
+  drain(&x);
+  Task *t = &x.tasks[0];
+  g_assert_cmphex(get64(&x, t->slot), ==, TRAP);
+  GtRegs r = stop_regs(&x, 0, 0, t->bp, t->slot);
+  r.r[GT_REG_RDI] = t->slot + 0x40;
+  r.r[GT_REG_RAX] = 39;
+  fake_xen_push_regs(x.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, &r, 0);
+  x.requests++;
+  x.expect_rip[0] = t->bp + 5;
+  drain(&x);
+  g_assert_cmphex(get64(&x, t->slot), ==, TRAP);
+  push_return(&x, 0, 1);
+  drain(&x);
+  assert_paired(&x);
+  g_assert_cmpuint(x.seen->len, ==, 1);
+  fx_teardown(&x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -591,6 +621,7 @@ main(int argc, char **argv)
   g_setenv("GT_XEN_STOP", "vcpu", TRUE);
   g_test_add_func("/trace/concurrent/fixed-orders", test_fixed_orders);
   g_test_add_func("/trace/concurrent/call-before-attach", test_call_before_attach);
+  g_test_add_func("/trace/concurrent/same-call-twice", test_same_call_twice);
   g_test_add_func("/trace/concurrent/random-orders", test_random_orders);
   g_test_add_func("/trace/concurrent/reload-with-pending", test_reload_with_pending);
   g_test_add_func("/trace/concurrent/quit-with-pending", test_quit_with_pending);
