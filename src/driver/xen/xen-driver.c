@@ -117,9 +117,8 @@ gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError *
     ops->close(be);
     return NULL;
   }
-  /* GT_XEN_STOP=vcpu: per-vCPU stops; GT_XEN_STOP=domain (the default
-   * until the nested bed proves per-vCPU stops through every phase, see
-   * tests/xen/README.md): the domain paused at every stop. */
+  /* Per-vCPU stops by default (GT_XEN_STOP=vcpu); GT_XEN_STOP=domain
+   * pauses the domain at every stop, the all-stop fallback. */
   const char *stop = g_getenv("GT_XEN_STOP");
   if (stop && *stop && !g_str_equal(stop, "vcpu") && !g_str_equal(stop, "domain")) {
     g_set_error(error, GT_ERROR, GT_ERROR_INVALID_ARG,
@@ -139,7 +138,7 @@ gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError *
   x->nvcpu = n;
   x->slots = g_new0(XenSlot, n);
   x->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-  x->all_stop = g_strcmp0(stop, "vcpu") != 0;
+  x->all_stop = g_strcmp0(stop, "domain") == 0;
   const char *rec = g_getenv("GT_XEN_RECORD");
   if (rec && *rec && !(x->record = fopen(rec, "wb")))
     g_warning("xen: cannot record requests to %s: %s", rec, g_strerror(errno));

@@ -44,7 +44,7 @@ typedef struct {
   GtXenRing ring;
   gboolean ring_up;
   gboolean running;         /* the domain is unpaused by us */
-  gboolean all_stop;        /* pause the domain at each stop (unless GT_XEN_STOP=vcpu) */
+  gboolean all_stop;        /* pause the domain at each stop (GT_XEN_STOP=domain) */
   gboolean gone;
   gboolean has_pending;     /* a pause() stop not yet reported */
   GtStop pending;

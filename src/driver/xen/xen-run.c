@@ -1,5 +1,5 @@
 /* Stops and responses: maps the vm_event ring onto the per-vCPU model
- * (GT_XEN_STOP=vcpu) or the all-stop one (the default for now).
+ * (the default) or the all-stop one (GT_XEN_STOP=domain).
  * Background requests (the guest's own CR3 writes while the CR trap is
  * armed, foreign events) are answered at once without stopping anything.
  * A request at one of our breakpoints holds its vCPU (Xen paused it, and
