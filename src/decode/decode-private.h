@@ -118,6 +118,8 @@ JsonNode *dc_json_value(const char *name, guint64 raw);   /* {"name":..,"raw":..
 void dc_mode_text(GString *s, guint32 mode);
 gboolean dc_timespec(const GtDc *c, guint64 va, GString *s, JsonObject *o);
 gboolean dc_timeval(const GtDc *c, guint64 va, GString *s, JsonObject *o);
+/* dc_timespec as a GtDcPointeeFn (n unused). */
+gboolean dc_timespec_pointee(GtDc *c, guint64 va, gint64 n, GString *s, JsonNode **json);
 gboolean dc_sigset(const GtDc *c, guint64 va, gsize size, GString *s, JsonNode **json);
 gboolean dc_sigset_sized(GtDc *c, guint64 va, gint64 size, GString *s, JsonNode **json);
 void dc_sigset_text(GString *s, const guint8 *mask, gsize size, JsonNode **json);

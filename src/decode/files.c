@@ -425,23 +425,6 @@ gt_dec_utimensat(GtDc *c)
   dc_flags(c, 3, &gt_xlat_at_flags, "0");
 }
 
-/* ioctl(fd, request, arg): the request by name; arg as a pointer (strace
- * decodes some requests' structs; FIONREAD's int at the return). */
-void
-gt_dec_ioctl(GtDc *c)
-{
-  guint32 req = (guint32)dc_arg(c, 1);
-  const char *n = gt_xlat_name(&gt_xlat_ioctl_cmds, req);
-  if (!c->exiting) {
-    dc_fd(c, 0);
-    dc_xval(c, 1, &gt_xlat_ioctl_cmds, "_IOC(...)");
-    dc_hex(c, 2);
-    return;
-  }
-  if (n && !g_strcmp0(n, "FIONREAD"))
-    dc_out_int(c, 2);
-}
-
 void
 gt_dec_getrandom(GtDc *c)
 {

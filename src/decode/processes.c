@@ -1,4 +1,4 @@
-/* Decoders of process calls: execve, clone, wait4, exit, uname, rlimits,
+/* Decoders of process calls: execve, clone, clone3, exit, uname, rlimits,
  * prctl, arch_prctl, priorities and the start-up calls of every program
  * (set_tid_address, set_robust_list, rseq). */
 #include "decode/decode-private.h"
@@ -88,10 +88,7 @@ gt_dec_execveat(GtDc *c)
 static guint64
 clone_flag(const char *name)
 {
-  for (guint k = 0; k < gt_xlat_clone_flags.n; k++)
-    if (!g_strcmp0(gt_xlat_clone_flags.entries[k].name, name))
-      return gt_xlat_clone_flags.entries[k].value;
-  return 0;
+  return gt_xlat_bits(&gt_xlat_clone_flags, name);
 }
 
 /* clone(flags, newsp, parent_tid, child_tid, tls) is printed as strace
@@ -144,40 +141,6 @@ gt_dec_clone(GtDc *c)
   dc_set(c, 0, g_string_free(s, FALSE), j);
   for (guint k = 1; k < c->rec->nargs; k++)
     dc_hide(c, k);
-}
-
-static char *
-status_text(int s)
-{
-  int sig = s & 0x7f;
-  if (sig == 0)
-    return g_strdup_printf("[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", (s >> 8) & 0xff);
-  if (sig != 0x7f) {
-    const char *n = gt_signal_name(sig);
-    return g_strdup_printf("[{WIFSIGNALED(s) && WTERMSIG(s) == %s%s}]", n ? n : "?",
-                           (s & 0x80) ? " && WCOREDUMP(s)" : "");
-  }
-  const char *n = gt_signal_name((s >> 8) & 0xff);
-  return g_strdup_printf("[{WIFSTOPPED(s) && WSTOPSIG(s) == %s}]", n ? n : "?");
-}
-
-void
-gt_dec_wait4(GtDc *c)
-{
-  if (!c->exiting) {
-    dc_int(c, 0);
-    dc_hex(c, 1);
-    dc_flags(c, 2, &gt_xlat_wait_options, "0");
-    dc_hex(c, 3);
-    return;
-  }
-  gint32 st;
-  if (c->rec->result <= 0 || !dc_read(c, dc_arg(c, 1), &st, sizeof st))
-    return;
-  GtRecordArg *a = &c->rec->args[1];
-  a->out_is_int = TRUE;
-  a->out_int = st;
-  dc_set(c, 1, status_text(st), NULL);
 }
 
 /* uname: strace shows the first two fields and "...". */
@@ -415,4 +378,87 @@ gt_dec_tgkill(GtDc *c)
   dc_int(c, 0);
   dc_int(c, 1);
   dc_signal(c, 2);
+}
+
+/* clone3(args, size): struct clone_args (layout from the guest's BTF) with
+ * the fields strace 6.1 shows (clone.c): flags, pidfd/child_tid/parent_tid
+ * when the flags use them, exit_signal, stack, stack_size, tls with
+ * CLONE_SETTLS, set_tid, cgroup; at the return " => {parent_tid=[N]}" when
+ * the kernel wrote it. */
+static void
+addr_field(GString *s, const char *name, guint64 v)
+{
+  if (v)
+    g_string_append_printf(s, ", %s=%#" G_GINT64_MODIFIER "x", name, v);
+  else
+    g_string_append_printf(s, ", %s=NULL", name);
+}
+
+static gboolean
+clone_args_text(GtDc *c, guint64 va, gint64 size, GString *s, JsonNode **json)
+{
+  GtStructView v;
+  guint64 f[11] = { 0 };
+  static const char *const names[] = { "flags", "pidfd", "child_tid", "parent_tid",
+                                       "exit_signal", "stack", "stack_size", "tls",
+                                       "set_tid", "set_tid_size", "cgroup" };
+  guint full = dc_struct_size(c, "clone_args");
+  /* strace reads min(size, its sizeof) and needs at least up to tls. */
+  if (!full || size < 64 || !dc_struct_read(c, "clone_args", va, &v))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    if (!sv_get(&v, names[i], FALSE, &f[i]) && i < 8)
+      return FALSE;
+  if ((guint64)size < full)
+    f[10] = 0;   /* cgroup lies beyond what the caller passed */
+  guint64 flags = f[0];
+  if (c->exiting) {
+    /* Only what the kernel wrote: the parent's tid. */
+    gint32 tid;
+    if (!(flags & clone_flag("CLONE_PARENT_SETTID")) || !dc_read(c, f[3], &tid, sizeof tid))
+      return FALSE;
+    g_string_append_printf(s, "%s => {parent_tid=[%d]}", c->rec->args[0].text, tid);
+    return TRUE;
+  }
+  g_string_append(s, "{flags=");
+  gt_xlat_print_flags(s, &gt_xlat_clone_flags, flags, "0");
+  if (flags & clone_flag("CLONE_PIDFD"))
+    addr_field(s, "pidfd", f[1]);
+  if (flags & (clone_flag("CLONE_CHILD_SETTID") | clone_flag("CLONE_CHILD_CLEARTID")))
+    addr_field(s, "child_tid", f[2]);
+  if (flags & clone_flag("CLONE_PARENT_SETTID"))
+    addr_field(s, "parent_tid", f[3]);
+  g_string_append(s, ", exit_signal=");
+  if (f[4] < G_MAXINT32)
+    dc_append_signal(s, f[4]);
+  else
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT, f[4]);
+  addr_field(s, "stack", f[5]);
+  g_string_append_printf(s, f[6] ? ", stack_size=%#" G_GINT64_MODIFIER "x" : ", stack_size=%"
+                         G_GUINT64_FORMAT, f[6]);
+  if (flags & clone_flag("CLONE_SETTLS"))
+    g_string_append_printf(s, f[7] ? ", tls=%#" G_GINT64_MODIFIER "x" : ", tls=%" G_GUINT64_FORMAT,
+                           f[7]);
+  if (f[8] || f[9]) {
+    addr_field(s, "set_tid", f[8]);
+    g_string_append_printf(s, ", set_tid_size=%" G_GUINT64_FORMAT, f[9]);
+  }
+  if (f[10] || (flags & clone_flag("CLONE_INTO_CGROUP")))
+    g_string_append_printf(s, ", cgroup=%" G_GUINT64_FORMAT, f[10]);
+  g_string_append_c(s, '}');
+  JsonObject *o = json_object_new();
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    json_object_set_int_member(o, names[i], (gint64)f[i]);
+  json_object_set_member(o, "flag_names", gt_xlat_flags_json(&gt_xlat_clone_flags, flags));
+  *json = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(*json, o);
+  return TRUE;
+}
+
+void
+gt_dec_clone3(GtDc *c)
+{
+  if (!c->exiting)
+    dc_ulong(c, 1);
+  dc_pointee(c, 0, clone_args_text, (gint64)dc_arg(c, 1));
 }

@@ -309,9 +309,14 @@ dc_xval(GtDc *c, guint i, const GtXlat *x, const char *dflt)
   if ((gint64)(gint32)v == (gint64)v || (v >> 32) == 0)
     v = (guint32)v;
   set_num(a, FALSE, (gint64)v);
-  GString *s = g_string_new(NULL);
-  gt_xlat_print_value(s, x, v, dflt);
+  /* A negative constant (RUSAGE_CHILDREN, -1) sits in the tables
+   * sign-extended. */
   const char *n = gt_xlat_name(x, v);
+  if (!n && v == (guint32)v && (gint32)v < 0)
+    n = gt_xlat_name(x, (guint64)(gint64)(gint32)v);
+  GString *s = g_string_new(n);
+  if (!n)
+    gt_xlat_print_value(s, x, v, dflt);
   dc_set(c, i, g_string_free(s, FALSE), n ? dc_json_str(n) : NULL);
 }
 

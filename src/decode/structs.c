@@ -134,6 +134,19 @@ dc_timeval(const GtDc *c, guint64 va, GString *s, JsonObject *o)
   return TRUE;
 }
 
+gboolean
+dc_timespec_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode **json)
+{
+  JsonObject *o = json_object_new();
+  if (!dc_timespec(c, va, s, o)) {
+    json_object_unref(o);
+    return FALSE;
+  }
+  *json = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(*json, o);
+  return TRUE;
+}
+
 /* A signal mask as strace prints it: [USR1 TERM], or ~[...] (the
  * complement) when more than half the bits are set. */
 void

@@ -62,6 +62,16 @@ static const GtDecoderEntry decoders[] = {
   { "rseq", gt_dec_rseq },
   { "kill", gt_dec_kill }, { "tkill", gt_dec_kill }, { "tgkill", gt_dec_tgkill },
   { "sched_yield", gt_dec_none }, { "fork", gt_dec_none }, { "vfork", gt_dec_none },
+  { "clone3", gt_dec_clone3 }, { "waitid", gt_dec_waitid }, { "getrusage", gt_dec_getrusage },
+  /* scheduling */
+  { "sched_getaffinity", gt_dec_sched_getaffinity },
+  { "sched_setaffinity", gt_dec_sched_setaffinity },
+  { "sched_getparam", gt_dec_sched_getparam }, { "sched_setparam", gt_dec_sched_setparam },
+  { "sched_getscheduler", gt_dec_sched_getscheduler },
+  { "sched_setscheduler", gt_dec_sched_setscheduler },
+  { "sched_get_priority_max", gt_dec_sched_policy },
+  { "sched_get_priority_min", gt_dec_sched_policy },
+  { "sched_rr_get_interval", gt_dec_sched_rr_get_interval },
   /* ids */
   { "getpid", gt_dec_none }, { "getppid", gt_dec_none }, { "gettid", gt_dec_none },
   { "getpgrp", gt_dec_none }, { "setsid", gt_dec_none },

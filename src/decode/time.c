@@ -6,20 +6,7 @@
 static void
 timespec_arg(GtDc *c, guint i)
 {
-  if (!c->exiting)
-    dc_hex(c, i);
-  if (!dc_arg(c, i) || (c->exiting && !dc_ok(c)))
-    return;
-  GString *s = g_string_new(NULL);
-  JsonObject *o = json_object_new();
-  if (dc_timespec(c, dc_arg(c, i), s, o)) {
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    dc_set(c, i, g_string_free(s, FALSE), n);
-  } else {
-    json_object_unref(o);
-    g_string_free(s, TRUE);
-  }
+  dc_pointee(c, i, dc_timespec_pointee, 0);
 }
 
 void

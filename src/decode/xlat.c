@@ -12,6 +12,33 @@ gt_xlat_name(const GtXlat *x, guint64 v)
   return NULL;
 }
 
+guint64
+gt_xlat_bits(const GtXlat *x, const char *name)
+{
+  guint64 v = 0;
+  gt_xlat_value(x, name, &v);
+  return v;
+}
+
+static gint
+cmp_names(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+gboolean
+gt_xlat_print_all_names(GString *s, const GtXlat *x, guint64 v)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  for (guint i = 0; i < x->n; i++)
+    if (x->entries[i].value == v)
+      g_ptr_array_add(names, (gpointer)x->entries[i].name);
+  g_ptr_array_sort(names, cmp_names);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(s, "%s%s", i ? " or " : "", (const char *)names->pdata[i]);
+  return names->len > 0;
+}
+
 void
 gt_xlat_print_value(GString *s, const GtXlat *x, guint64 v, const char *dflt)
 {

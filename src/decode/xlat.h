@@ -20,6 +20,12 @@ const char *gt_xlat_name(const GtXlat *x, guint64 v);
 /* The value of a name of the set (the value comes from the headers; the
  * name is the fact a decoder needs); FALSE if the set has no such name. */
 gboolean gt_xlat_value(const GtXlat *x, const char *name, guint64 *out);
+/* The value of a name of the set, 0 if it has no such name: for the masks
+ * and flags a decoder tests by name. */
+guint64 gt_xlat_bits(const GtXlat *x, const char *name);
+/* Every name with this value, in name order, joined by " or " (strace's
+ * ioctl requests that share a number); FALSE (nothing appended) if none. */
+gboolean gt_xlat_print_all_names(GString *s, const GtXlat *x, guint64 v);
 /* The name, or `v` in hex followed by a comment naming the set (`dflt`,
  * e.g. "F_???"): strace's printxval. */
 void gt_xlat_print_value(GString *s, const GtXlat *x, guint64 v, const char *dflt);

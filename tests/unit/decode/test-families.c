@@ -723,6 +723,140 @@ test_options(void)
   gt_decode_options_init(&options);
 }
 
+/* Process, scheduling, futex and terminal calls (gtw-parity-proc.c's lines
+ * under strace 6.1). */
+static void
+test_wait_sched(void)
+{
+  mem_reset();
+  gint32 st = 7 << 8;
+  mem_put(BUF, &st, sizeof st);
+  guint8 ru[256] = { 0 };
+  put_field(ru, "rusage", "ru_utime.tv_usec", 87);
+  put_field(ru, "rusage", "ru_stime.tv_sec", 2);
+  mem_put(STRUCT1, ru, type_size("rusage"));
+  CALL("wait4", 4, 15756,
+       "wait4(15756, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, {ru_utime={tv_sec=0, tv_usec=87}, ru_stime={tv_sec=2, tv_usec=0}, ...}) = 15756",
+       15756, BUF, 0, STRUCT1);
+  CALL("wait4", 4, -10, "wait4(-1, 0x20000, WNOHANG, NULL) = -1 ECHILD (No child processes)",
+       (guint64)-1, BUF, 1, 0);
+  CALL("wait4", 4, 0, "wait4(-1, 0x20000, WNOHANG, 0x30000) = 0", (guint64)-1, BUF, 1, STRUCT1);
+  CALL("getrusage", 2, 0,
+       "getrusage(RUSAGE_CHILDREN, {ru_utime={tv_sec=0, tv_usec=87}, ru_stime={tv_sec=2, tv_usec=0}, ...}) = 0",
+       (guint64)-1, STRUCT1);
+  guint8 si[256] = { 0 };
+  put_field(si, "siginfo", "si_signo", 17);
+  put_field(si, "siginfo", "si_code", 1);
+  put_field(si, "siginfo", "_sifields._sigchld._pid", 15757);
+  put_field(si, "siginfo", "_sifields._sigchld._status", 7);
+  put_field(si, "siginfo", "_sifields._sigchld._stime", 123);
+  mem_put(STRUCT2, si, type_size("siginfo"));
+  CALL("waitid", 5, 0,
+       "waitid(P_PID, 15757, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=15757, si_uid=0, si_status=7, si_utime=0, si_stime=123 /* 1.23 s */}, WEXITED, NULL) = 0",
+       1, 15757, STRUCT2, 4, 0);
+  put_field(si, "siginfo", "si_code", 2);
+  put_field(si, "siginfo", "_sifields._sigchld._status", 9);
+  mem_put(STRUCT2 + 0x200, si, type_size("siginfo"));
+  CALL("waitid", 5, 0,
+       "waitid(P_ALL, 0, {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=15757, si_uid=0, si_status=SIGKILL, si_utime=0, si_stime=123 /* 1.23 s */}, WEXITED, 0x30800) = 0",
+       0, 0, STRUCT2 + 0x200, 4, STRUCT1 + 0x800);
+  CALL("waitid", 5, -10,
+       "waitid(P_ALL, 0, 0x31000, WNOHANG|WEXITED, NULL) = -1 ECHILD (No child processes)",
+       0, 0, STRUCT2, 5, 0);
+  guint8 ca[128] = { 0 };
+  put_field(ca, "clone_args", "exit_signal", 17);
+  mem_put(STRUCT1 + 0x400, ca, type_size("clone_args"));
+  CALL("clone3", 2, 15758,
+       "clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 15758",
+       STRUCT1 + 0x400, 88);
+  memset(ca, 0, sizeof ca);
+  put_field(ca, "clone_args", "flags", 0x3d0f00);
+  put_field(ca, "clone_args", "child_tid", 0x7f0000000990);
+  put_field(ca, "clone_args", "parent_tid", 0x7f0000000990);
+  put_field(ca, "clone_args", "stack", 0x7f0000000000);
+  put_field(ca, "clone_args", "stack_size", 0x7fff00);
+  put_field(ca, "clone_args", "tls", 0x7f00000006c0);
+  mem_put(STRUCT1 + 0x600, ca, type_size("clone_args"));
+  gint32 tid = 15760;
+  mem_put(0x7f0000000990, &tid, sizeof tid);
+  CALL("clone3", 2, 15760,
+       "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f0000000990, parent_tid=0x7f0000000990, exit_signal=0, stack=0x7f0000000000, stack_size=0x7fff00, tls=0x7f00000006c0} => {parent_tid=[15760]}, 88) = 15760",
+       STRUCT1 + 0x600, 88);
+
+  guint8 mask[128] = { 3 };
+  mem_put(BUF + 0x100, mask, sizeof mask);
+  CALL("sched_getaffinity", 3, 32, "sched_getaffinity(0, 128, [0 1]) = 32", 0, 128, BUF + 0x100);
+  CALL("sched_setaffinity", 3, 0, "sched_setaffinity(0, 128, [0 1]) = 0", 0, 128, BUF + 0x100);
+  CALL("sched_setaffinity", 3, 0, "sched_setaffinity(0, 256, [0 1 ...]) = 0", 0, 256, BUF + 0x100);
+  gint32 prio = 0;
+  mem_put(BUF + 0x300, &prio, sizeof prio);
+  CALL("sched_getparam", 2, 0, "sched_getparam(0, [0]) = 0", 0, BUF + 0x300);
+  CALL("sched_setparam", 2, 0, "sched_setparam(0, [0]) = 0", 0, BUF + 0x300);
+  CALL("sched_getscheduler", 1, 0, "sched_getscheduler(0) = 0 (SCHED_OTHER)", 0);
+  CALL("sched_setscheduler", 3, 0, "sched_setscheduler(0, SCHED_OTHER, [0]) = 0", 0, 0,
+       BUF + 0x300);
+  CALL("sched_get_priority_max", 1, 99, "sched_get_priority_max(SCHED_FIFO) = 99", 1);
+  CALL("sched_get_priority_min", 1, 1, "sched_get_priority_min(SCHED_RR) = 1", 2);
+  CALL("sched_yield", 0, 0, "sched_yield() = 0", 0);
+}
+
+static void
+test_futex_tty(void)
+{
+  mem_reset();
+  guint8 ts[32] = { 0 };
+  put_field(ts, "__kernel_timespec", "tv_nsec", 1000000);
+  mem_put(STRUCT1, ts, type_size("__kernel_timespec"));
+  memset(ts, 0, sizeof ts);
+  put_field(ts, "__kernel_timespec", "tv_sec", 1);
+  mem_put(STRUCT2, ts, type_size("__kernel_timespec"));
+  CALL("futex", 6, -110,
+       "futex(0x4a72ec, FUTEX_WAIT_PRIVATE, 0, {tv_sec=0, tv_nsec=1000000}) = -1 ETIMEDOUT (Connection timed out)",
+       0x4a72ec, 128, 0, STRUCT1, 0, 0);
+  CALL("futex", 6, -110, "futex(0x4a72ec, FUTEX_WAIT, 0, NULL) = -1 ETIMEDOUT (Connection timed out)",
+       0x4a72ec, 0, 0, 0, 0, 0);
+  CALL("futex", 6, -110,
+       "futex(0x4a72ec, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, {tv_sec=1, tv_nsec=0}, FUTEX_BITSET_MATCH_ANY) = -1 ETIMEDOUT (Connection timed out)",
+       0x4a72ec, 128 | 256 | 9, 0, STRUCT2, 0, 0xffffffff);
+  CALL("futex", 6, 0, "futex(0x4a72ec, FUTEX_WAKE_BITSET_PRIVATE, 1, FUTEX_BITSET_MATCH_ANY) = 0",
+       0x4a72ec, 128 | 10, 1, 0, 0, 0xffffffff);
+  CALL("futex", 6, 0, "futex(0x4a72ec, FUTEX_REQUEUE_PRIVATE, 1, 2, 0x4a72e8) = 0", 0x4a72ec,
+       128 | 3, 1, 2, 0x4a72e8, 0);
+  CALL("futex", 6, 0, "futex(0x4a72ec, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, 0x4a72e8, 0) = 0",
+       0x4a72ec, 128 | 4, 1, 2, 0x4a72e8, 0);
+  CALL("futex", 6, 1,
+       "futex(0x4a72ec, FUTEX_WAKE_OP_PRIVATE, 1, 1, 0x4a72e8, FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1) = 1",
+       0x4a72ec, 128 | 5, 1, 1, 0x4a72e8, 0x04000001);
+
+  guint8 t[64] = { 0 };
+  put_field(t, "termios", "c_iflag", 0400 | 02000);
+  put_field(t, "termios", "c_oflag", 01 | 04);
+  put_field(t, "termios", "c_cflag", 015 | 060 | 0200 | 02000 | 04000);
+  put_field(t, "termios", "c_lflag", 0x8a3b);
+  mem_put(BUF, t, type_size("termios"));
+  const char *tios = "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, "
+                     "c_cflag=B9600|CS8|CREAD|HUPCL|CLOCAL, "
+                     "c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}";
+  g_autofree char *want = g_strdup_printf("ioctl(3, TCGETS, %s) = 0", tios);
+  CALL("ioctl", 3, 0, want, 3, 0x5401, BUF);
+  g_autofree char *want2 = g_strdup_printf("ioctl(3, SNDCTL_TMR_START or TCSETS, %s) = 0", tios);
+  CALL("ioctl", 3, 0, want2, 3, 0x5402, BUF);
+  CALL("ioctl", 3, -9, "ioctl(99, TCGETS, 0x20000) = -1 EBADF (Bad file descriptor)", 99, 0x5401,
+       BUF);
+  guint8 ws[16] = { 0 };
+  put_field(ws, "winsize", "ws_row", 24);
+  put_field(ws, "winsize", "ws_col", 80);
+  mem_put(BUF + 0x100, ws, type_size("winsize"));
+  CALL("ioctl", 3, 0, "ioctl(3, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0",
+       3, 0x5413, BUF + 0x100);
+  gint32 pg = 42;
+  mem_put(BUF + 0x200, &pg, sizeof pg);
+  CALL("ioctl", 3, 0, "ioctl(3, TIOCGPGRP, [42]) = 0", 3, 0x540f, BUF + 0x200);
+  CALL("ioctl", 3, -25, "ioctl(3, TIOCGPGRP, 0x20200) = -1 ENOTTY (Inappropriate ioctl for device)",
+       3, 0x540f, BUF + 0x200);
+  CALL("ioctl", 3, 0, "ioctl(3, TCFLSH, TCIFLUSH) = 0", 3, 0x540b, 0);
+}
+
 static void
 with_kernels(gconstpointer test)
 {
@@ -753,6 +887,8 @@ main(int argc, char **argv)
   g_test_add_data_func("/decode/msghdr", test_msghdr, with_kernels);
   g_test_add_data_func("/decode/dirent-statx", test_dirent_statx, with_kernels);
   g_test_add_data_func("/decode/select", test_select, with_kernels);
+  g_test_add_data_func("/decode/wait-sched", test_wait_sched, with_kernels);
+  g_test_add_data_func("/decode/futex-tty", test_futex_tty, with_kernels);
   int rc = g_test_run();
   mem_reset();
   g_clear_pointer(&regions, g_array_unref);
