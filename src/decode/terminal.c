@@ -32,7 +32,7 @@ oflag_text(GString *s, guint64 v)
     g_string_append_c(s, '|');
     v &= ~m;
   }
-  gt_xlat_print_flags(s, &gt_xlat_term_oflags, v, "0");
+  gt_xlat_print_flags(s, &gt_xlat_term_oflags, v, "");
 }
 
 /* c_cflag: output speed, input speed when set (B...<<IBSHIFT), character
@@ -50,9 +50,11 @@ cflag_text(GString *s, guint64 v)
   }
   gt_xlat_print_value(s, &gt_xlat_term_cflags_csize, v & csize, "CS?");
   g_string_append_c(s, '|');
-  gt_xlat_print_flags(s, &gt_xlat_term_cflags, v & ~(cbaud | cibaud | csize), "0");
+  gt_xlat_print_flags(s, &gt_xlat_term_cflags, v & ~(cbaud | cibaud | csize), "");
 }
 
+/* strace prints the flag words with printflags64(..., NULL): no bits set
+ * prints nothing at all ("c_iflag=,"). */
 static gboolean
 termios_text(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode **json)
 {
@@ -65,13 +67,13 @@ termios_text(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode *
     if (!sv_get(&v, names[i], FALSE, &f[i]))
       return FALSE;
   g_string_append(s, "{c_iflag=");
-  gt_xlat_print_flags(s, &gt_xlat_term_iflags, f[0], "0");
+  gt_xlat_print_flags(s, &gt_xlat_term_iflags, f[0], "");
   g_string_append(s, ", c_oflag=");
   oflag_text(s, f[1]);
   g_string_append(s, ", c_cflag=");
   cflag_text(s, f[2]);
   g_string_append(s, ", c_lflag=");
-  gt_xlat_print_flags(s, &gt_xlat_term_lflags, f[3], "0");
+  gt_xlat_print_flags(s, &gt_xlat_term_lflags, f[3], "");
   g_string_append(s, ", ...}");
   JsonObject *o = json_object_new();
   for (guint i = 0; i < 4; i++)

@@ -57,7 +57,9 @@ fake_read_string(void *ctx, guint64 va, gsize max, gboolean *truncated)
   if (!n)
     return NULL;
   gsize len = strnlen(buf, n);
-  *truncated = len == max;
+  /* As the guest reader: no NUL in what was read (the limit, or an
+   * unreadable byte). */
+  *truncated = len == n;
   return g_strndup(buf, len);
 }
 
@@ -841,6 +843,12 @@ test_futex_tty(void)
   CALL("ioctl", 3, 0, want, 3, 0x5401, BUF);
   g_autofree char *want2 = g_strdup_printf("ioctl(3, SNDCTL_TMR_START or TCSETS, %s) = 0", tios);
   CALL("ioctl", 3, 0, want2, 3, 0x5402, BUF);
+  /* No bits set: strace prints nothing for a flag word (a raw console). */
+  memset(t, 0, sizeof t);
+  mem_put(BUF + 0x400, t, type_size("termios"));
+  CALL("ioctl", 3, 0,
+       "ioctl(3, TCGETS, {c_iflag=, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|, c_cflag=B0|CS5|, c_lflag=, ...}) = 0",
+       3, 0x5401, BUF + 0x400);
   CALL("ioctl", 3, -9, "ioctl(99, TCGETS, 0x20000) = -1 EBADF (Bad file descriptor)", 99, 0x5401,
        BUF);
   guint8 ws[16] = { 0 };
@@ -855,6 +863,89 @@ test_futex_tty(void)
   CALL("ioctl", 3, -25, "ioctl(3, TIOCGPGRP, 0x20200) = -1 ENOTTY (Inappropriate ioctl for device)",
        3, 0x540f, BUF + 0x200);
   CALL("ioctl", 3, 0, "ioctl(3, TCFLSH, TCIFLUSH) = 0", 3, 0x540b, 0);
+}
+
+/* -y: what a descriptor is, for the test: 3 is /etc/pass<wd>, 4 a deleted
+ * file, AT_FDCWD /tmp; others unknown. */
+static gboolean
+fake_describe_fd(G_GNUC_UNUSED void *ctx, gint fd, GString *out, gboolean *deleted)
+{
+  *deleted = fd == 4;
+  if (fd == 3 || fd == 4)
+    g_string_append(out, fd == 3 ? "/etc/pass<wd>" : "/tmp/gone");
+  else if (fd == -100)
+    g_string_append(out, "/tmp");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* -y in JSON: every descriptor the text annotates is in "fd_paths" (keys:
+ * the numbers, AT_FDCWD -100), unlinked ones also in "fd_deleted". */
+static void
+test_json_fd_paths(void)
+{
+  setup_paths();
+  options.fd_paths = TRUE;
+  GtArgReader rd = { fake_read_string, fake_read_bytes, NULL, btf, &options, fake_describe_fd };
+  GtSyscallMeta m = { .name = "renameat", .nr = nr_of("renameat"), .nargs = 4 };
+  g_autoptr(GtRecord) rec = gt_record_new();
+  rec->name = g_strdup("renameat");
+  rec->nr = m.nr;
+  const guint64 raw[6] = { 3, PATH_A, AT_FDCWD_RAW, PATH_B };
+  gt_decode_call(rec, &m, raw, 4, &rd);
+  rec->has_result = TRUE;
+  gt_decode_return(rec, &rd);
+  g_autofree char *t = gt_record_format_text(rec);
+  g_assert_nonnull(strstr(t, "renameat(3</etc/pass\\74wd\\76>, \"/tmp/pdir/a\", AT_FDCWD</tmp>, "));
+  g_autofree char *j = gt_record_format_json(rec);
+  g_assert_nonnull(strstr(j, "\"fd_paths\":{\"3\":\"/etc/pass<wd>\",\"-100\":\"/tmp\"}"));
+  g_assert_null(strstr(j, "fd_deleted"));
+
+  GtSyscallMeta dm = { .name = "dup2", .nr = nr_of("dup2"), .nargs = 2 };
+  g_autoptr(GtRecord) d = gt_record_new();
+  d->name = g_strdup("dup2");
+  d->nr = dm.nr;
+  const guint64 draw[6] = { 4, 9 };
+  gt_decode_call(d, &dm, draw, 2, &rd);
+  d->has_result = TRUE;
+  d->result = 3;
+  gt_decode_return(d, &rd);
+  g_autofree char *dt = gt_record_format_text(d);
+  g_assert_nonnull(strstr(dt, "dup2(4</tmp/gone>(deleted), 9) = 3</etc/pass\\74wd\\76>"));
+  g_autofree char *dj = gt_record_format_json(d);
+  g_assert_nonnull(strstr(dj, "\"fd_paths\":{\"4\":\"/tmp/gone\",\"3\":\"/etc/pass<wd>\"},"
+                              "\"fd_deleted\":[4]"));
+  /* Without -y: no annotations, no field. */
+  options.fd_paths = FALSE;
+  g_autoptr(GtRecord) n = gt_record_new();
+  n->name = g_strdup("dup2");
+  n->nr = dm.nr;
+  gt_decode_call(n, &dm, draw, 2, &rd);
+  g_autofree char *nj = gt_record_format_json(n);
+  g_assert_null(strstr(nj, "fd_paths"));
+}
+
+/* A string running into unreadable memory before its NUL shows its
+ * address, as strace (whose read fails); one cut by the size before the
+ * unreadable part shows its prefix. */
+static void
+test_unreadable_strings(void)
+{
+  mem_reset();
+  mem_put(BUF, "abc", 3);   /* no NUL: what follows is unmapped */
+  CALL("prctl", 5, 0, "prctl(PR_SET_NAME, 0x20000) = 0", 15, BUF, 0, 0, 0);
+  CALL("unlink", 1, -14, "unlink(0x20000) = -1 EFAULT (Bad address)", BUF);
+  mem_put(BUF + 0x100, "0123456789abcdefghijklmnopqrstuvwxyz", 36);
+  CALL("prctl", 5, 0, "prctl(PR_SET_NAME, \"0123456789abcdefghijklmnopqrstuv\"...) = 0", 15,
+       BUF + 0x100, 0, 0, 0);
+  /* 33 readable bytes are all strace reads at -s 32; 32 are not. */
+  mem_put(BUF + 0x200, "0123456789abcdefghijklmnopqrstuvw", 33);
+  CALL("prctl", 5, 0, "prctl(PR_SET_NAME, \"0123456789abcdefghijklmnopqrstuv\"...) = 0", 15,
+       BUF + 0x200, 0, 0, 0);
+  mem_put(BUF + 0x300, "0123456789abcdefghijklmnopqrstuv", 32);
+  CALL("prctl", 5, 0, "prctl(PR_SET_NAME, 0x20300) = 0", 15, BUF + 0x300, 0, 0, 0);
+  CALL("unlink", 1, -14, "unlink(0x20100) = -1 EFAULT (Bad address)", BUF + 0x100);
 }
 
 static void
@@ -888,6 +979,8 @@ main(int argc, char **argv)
   g_test_add_data_func("/decode/dirent-statx", test_dirent_statx, with_kernels);
   g_test_add_data_func("/decode/select", test_select, with_kernels);
   g_test_add_data_func("/decode/wait-sched", test_wait_sched, with_kernels);
+  g_test_add_data_func("/decode/unreadable-strings", test_unreadable_strings, with_kernels);
+  g_test_add_data_func("/decode/json-fd-paths", test_json_fd_paths, with_kernels);
   g_test_add_data_func("/decode/futex-tty", test_futex_tty, with_kernels);
   int rc = g_test_run();
   mem_reset();
