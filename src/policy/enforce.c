@@ -95,6 +95,7 @@ view_init(CallView *v, const GtRecord *rec, GArray *ancestors, gboolean post)
 {
   memset(v, 0, sizeof *v);
   v->call.function = rec->name;
+  v->call.kernel_function = rec->kernel_name;
   v->call.post = post;
   v->call.pid = rec->pid;
   v->call.ppid = rec->ppid;

@@ -508,7 +508,8 @@ gt_filter_match(const GtFilter *f, const GtPolicyCall *c)
 {
   if (!(f->when & (c->post ? GT_WHEN_POST : GT_WHEN_PRE)))
     return FALSE;
-  if (!gt_filter_names_function(f, c->function))
+  if (!gt_filter_names_function(f, c->function) &&
+      !(c->kernel_function && gt_filter_names_function(f, c->kernel_function)))
     return FALSE;
   if (!match_process(f, c))
     return FALSE;

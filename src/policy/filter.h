@@ -56,7 +56,8 @@ typedef enum { GT_WHEN_PRE = 1, GT_WHEN_POST = 2, GT_WHEN_BOTH = 3 } GtWhen;
 /* What a filter sees of one call. All pointers are borrowed; any array may
  * be NULL when its count is 0, and any string may be NULL. */
 typedef struct {
-  const char *function;        /* "openat", "do_exit" (no prefix) */
+  const char *function;        /* "openat", "do_exit" (no prefix): the name user space knows */
+  const char *kernel_function; /* the kernel's name when it differs ("newfstat" for fstat) */
   gboolean post;               /* FALSE at the call, TRUE at the return */
   gint32 pid, ppid;
   guint32 uid, gid;
@@ -92,7 +93,8 @@ const char *gt_filter_describe(const GtFilter *f);
 guint gt_filter_line(const GtFilter *f);
 /* The functions it names (today's names), NULL-terminated; NULL = any. */
 const char *const *gt_filter_functions(const GtFilter *f);
-/* TRUE if it names function (or names any function). */
+/* TRUE if it names function (or names any function). A call matches a
+ * filter naming either its user-space or its kernel function name. */
 gboolean gt_filter_names_function(const GtFilter *f, const char *function);
 GtWhen gt_filter_when(const GtFilter *f);
 /* apply=1: the call is aborted and returns gt_filter_abort_retval(). */

@@ -3,6 +3,7 @@
  * record. Every decision about one call is made here. */
 #include "trace/engine-private.h"
 #include "driver/journal.h"
+#include "decode/decode.h"
 
 static void
 emit(GtEngine *e, GtRecord *rec)
@@ -52,12 +53,23 @@ process_list(gpointer data, GError **error)
   return gt_engine_stop_processes(data, error);
 }
 
+/* The name user space knows for the probe's call ("fstat" for the
+ * kernel's newfstat), NULL if the same or not a syscall: a policy filter
+ * may name either. */
+static const char *
+user_name(const GtProbe *p)
+{
+  const char *u = p->nr >= 0 ? gt_decode_syscall_name(p->nr) : NULL;
+  return u && g_strcmp0(u, p->name) ? u : NULL;
+}
+
 /* The caller's ancestors, read only when a filter for this call needs
  * them, charged to the stop's budget. */
 static GArray *
 read_ancestors(GtEngine *e, const GtProbe *p, guint64 task_addr, GtRecord *rec)
 {
-  if (!gt_enforcer_needs_ancestors(e->enforcer, p->name))
+  if (!gt_enforcer_needs_ancestors(e->enforcer, p->name) &&
+      !(user_name(p) && gt_enforcer_needs_ancestors(e->enforcer, user_name(p))))
     return NULL;
   g_autoptr(GError) aerr = NULL;
   gt_engine_meter_begin(e);
@@ -145,7 +157,9 @@ gt_engine_return_wanted(GtEngine *e, const GtProbe *p, gboolean show, gboolean e
     return FALSE;
   gboolean has_result = !(p->meta && p->meta->returns_void);
   return p->ret_cb || (show && p->record && e->record_cb && e->want_results && has_result) ||
-         (enforce && p->record && gt_enforcer_needs_return(e->enforcer, p->name));
+         (enforce && p->record &&
+          (gt_enforcer_needs_return(e->enforcer, p->name) ||
+           (user_name(p) && gt_enforcer_needs_return(e->enforcer, user_name(p)))));
 }
 
 /* A problem with one call (unreadable memory, a torn task list, a slot

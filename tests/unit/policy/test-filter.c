@@ -478,12 +478,34 @@ test_needs_ancestors(void)
   gt_enforcer_free(e);
 }
 
+/* A record's function is the name user space knows (fstat); the kernel's
+ * (newfstat) travels beside it. A filter naming either matches; one naming
+ * another call does not. */
+static void
+test_kernel_function_names(void)
+{
+  g_autoptr(GtConfig) kernel = parse_ok("Filter function=newfstat\n");
+  g_autoptr(GtConfig) user = parse_ok("Filter function=fstat\n");
+  g_autoptr(GtConfig) other = parse_ok("Filter function=stat\n");
+  Call k;
+  call_init(&k, "fstat", "cat", 10, 1);
+  k.c.kernel_function = "newfstat";
+  g_assert_cmpint(first_match(kernel, &k), ==, 0);
+  g_assert_cmpint(first_match(user, &k), ==, 0);
+  g_assert_cmpint(first_match(other, &k), ==, -1);
+  /* Without a kernel name (the same as the user's), only that name. */
+  call_init(&k, "fstat", "cat", 10, 1);
+  g_assert_cmpint(first_match(kernel, &k), ==, -1);
+  g_assert_cmpint(first_match(user, &k), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/policy/filter/first-match-wins", test_first_match_wins);
   g_test_add_func("/policy/filter/when", test_when);
+  g_test_add_func("/policy/filter/kernel-function-names", test_kernel_function_names);
   g_test_add_func("/policy/filter/process-keys", test_process_keys);
   g_test_add_func("/policy/filter/long-names", test_long_names);
   g_test_add_func("/policy/filter/args", test_args);
