@@ -192,6 +192,7 @@ dc_append_fd_path(const GtDc *c, GString *s, gint fd)
   gboolean deleted = FALSE;
   if (!c->rd->describe_fd(c->rd->ctx, fd, path, &deleted))
     return FALSE;
+  gt_record_note_fd_path(c->rec, fd, path->str, path->len, deleted);
   /* strace escapes '<' and '>' inside the brackets; "(deleted)" follows. */
   g_string_append_c(s, '<');
   gt_escape_append_text(s, path->str, path->len, dc_opt(c)->style, "<>\\\"");
@@ -212,6 +213,18 @@ dc_fd_result(GtDc *c)
     dc_result(c, g_strdup(s->str), NULL);
 }
 
+/* strace reads a string's first max + 1 bytes (a path's first
+ * GT_DECODE_STRING_MAX) and shows the address when an unreadable byte
+ * comes before the NUL in them. The reader stopped after n bytes without a
+ * NUL: at its limit, or at an unreadable page; one byte more tells which. */
+static gboolean
+runs_into_unreadable(const GtDc *c, guint64 va, gsize n, gsize max)
+{
+  gsize window = max == G_MAXSIZE ? GT_DECODE_STRING_MAX : max + 1;
+  guint8 b;
+  return n < window && c->rd->read_bytes(c->rd->ctx, va + n, &b, 1) != 1;
+}
+
 /* A NUL-terminated string: text cut at `max` (G_MAXSIZE: a path, never
  * cut, read up to GT_DECODE_STRING_MAX). */
 static void
@@ -230,6 +243,10 @@ string_arg(GtDc *c, guint i, gsize max)
     return;
   }
   gsize n = strlen(s);
+  if (trunc && runs_into_unreadable(c, a->value, n, max)) {
+    dc_hex(c, i);
+    return;
+  }
   dc_set(c, i, gt_escape_quoted(s, n, max, trunc, dc_opt(c)->style), NULL);
   if (c->exiting) {
     g_free(a->out_str);

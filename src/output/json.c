@@ -123,6 +123,35 @@ add_outs(GtJsonWriter *w, const GtRecord *r)
   gt_json_end_object(w);
 }
 
+/* -y: "fd_paths": {"3": "/etc/passwd", "-100": "/tmp"} (keys are the
+ * descriptor numbers, -100 is AT_FDCWD), and "fd_deleted": [3] for the
+ * ones whose file was unlinked. */
+static void
+add_fd_paths(GtJsonWriter *w, const GtRecord *r)
+{
+  if (!r->fd_paths || !r->fd_paths->len)
+    return;
+  gboolean any_deleted = FALSE;
+  gt_json_begin_object(w, "fd_paths");
+  for (guint i = 0; i < r->fd_paths->len; i++) {
+    const GtRecordFdPath *e = &g_array_index(r->fd_paths, GtRecordFdPath, i);
+    char key[16];
+    g_snprintf(key, sizeof key, "%d", e->fd);
+    gt_json_bytes(w, key, e->what, e->len);
+    any_deleted |= e->deleted;
+  }
+  gt_json_end_object(w);
+  if (!any_deleted)
+    return;
+  gt_json_begin_array(w, "fd_deleted");
+  for (guint i = 0; i < r->fd_paths->len; i++) {
+    const GtRecordFdPath *e = &g_array_index(r->fd_paths, GtRecordFdPath, i);
+    if (e->deleted)
+      gt_json_int(w, NULL, e->fd);
+  }
+  gt_json_end_array(w);
+}
+
 GT_API char *
 gt_record_format_json(const GtRecord *r)
 {
@@ -155,6 +184,7 @@ gt_record_format_json(const GtRecord *r)
     gt_json_null(&w, "ret");
   if (r->has_result && r->ret_decoded)
     add_node(&w, "ret_decoded", r->ret_decoded);
+  add_fd_paths(&w, r);
   if (r->ret_ts_ns)
     gt_json_int(&w, "duration_ns", r->ret_ts_ns - r->ts_ns);
   if (r->aborted)

@@ -53,6 +53,15 @@ typedef enum {
 /* "args", "out", "ancestors", "processes" for each bit, in that order. */
 extern const char *const gt_budget_spent_names[4];
 
+/* -y: a descriptor the text line annotates, with what it is (a path,
+ * "socket:[ino]", ...) as read from the guest's file table at the call. */
+typedef struct {
+  gint fd;                /* AT_FDCWD (-100) for the working directory */
+  char *what;             /* owned, guest bytes */
+  gsize len;
+  gboolean deleted;       /* the file was unlinked: "(deleted)" */
+} GtRecordFdPath;
+
 struct _GtRecord {
   gint64 ts_ns;           /* host time at the call, ns since the epoch */
   gint64 ret_ts_ns;       /* host time at the return, 0 if none */
@@ -76,7 +85,14 @@ struct _GtRecord {
   guint budget_spent;
   guint nargs;
   GtRecordArg args[GT_MAX_ARGS];
+  /* -y: each descriptor annotated in the line, once (GtRecordFdPath);
+   * NULL when none. */
+  GArray *fd_paths;
 };
+
+/* Notes descriptor fd's annotation (the first one noted for fd stays). */
+void gt_record_note_fd_path(GtRecord *rec, gint fd, const char *what, gsize len,
+                            gboolean deleted);
 
 GtRecord *gt_record_new(void);
 void gt_record_free(GtRecord *rec);

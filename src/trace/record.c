@@ -41,6 +41,8 @@ gt_record_free(GtRecord *rec)
     if (rec->args[i].out_json)
       json_node_unref(rec->args[i].out_json);
   }
+  if (rec->fd_paths)
+    g_array_unref(rec->fd_paths);
   g_free(rec->name);
   g_free(rec->kernel_name);
   g_free(rec->ret_text);
@@ -85,4 +87,24 @@ GT_API const char *
 gt_record_get_arg_text(const GtRecord *r, guint i)
 {
   return i < r->nargs ? r->args[i].text : NULL;
+}
+
+static void
+fd_path_clear(gpointer p)
+{
+  g_free(((GtRecordFdPath *)p)->what);
+}
+
+void
+gt_record_note_fd_path(GtRecord *rec, gint fd, const char *what, gsize len, gboolean deleted)
+{
+  if (!rec->fd_paths) {
+    rec->fd_paths = g_array_new(FALSE, TRUE, sizeof(GtRecordFdPath));
+    g_array_set_clear_func(rec->fd_paths, fd_path_clear);
+  }
+  for (guint i = 0; i < rec->fd_paths->len; i++)
+    if (g_array_index(rec->fd_paths, GtRecordFdPath, i).fd == fd)
+      return;
+  GtRecordFdPath e = { fd, g_memdup2(what, len + 1), len, deleted };
+  g_array_append_val(rec->fd_paths, e);
 }
