@@ -3,8 +3,8 @@
  * (the common system calls: files and descriptors, memory, processes,
  * signals, sockets, time, ids, polling, basic IPC) and gtw-parity-proc
  * (children reaped by wait4/waitid, clone3, rusage, futex timeouts,
- * scheduling, sleeps, terminal ioctls on /dev/console). Every strace line of the workload's process
- * must be guestrace's line for the same call, character for character,
+ * scheduling, sleeps, terminal ioctls on /dev/console). Every strace
+ * line of the workload's process must be guestrace's line for the same call, character for character,
  * with only the "[pid N comm] " prefix and strace's column padding before
  * " = " normalised. No line may differ. */
 #include "e2e-util.h"
@@ -39,7 +39,7 @@ typedef struct {
 } Workload;
 
 static const Workload workloads[] = {
-  { "gtw-parity", "mkdir /tmp/pd", "/tmp/pd", 100 },
+  { "gtw-parity", "mkdir /tmp/pd", "/tmp/pd", 200 },
   { "gtw-parity-proc", "true", "", 50 },
 };
 
