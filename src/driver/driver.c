@@ -101,9 +101,11 @@ gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **
     return FALSE;
   }
   if (what)
-    *report = g_strdup_printf("%s what a dead session left in %s (journal %s): %s",
+    *report = g_strdup_printf("%s what a dead session left in %s (journal %s): %s%s%s",
                               failed ? "could not repair all of" : "repaired", spec,
-                              gt_journal_path(d->journal), what);
+                              gt_journal_path(d->journal), what,
+                              d->ops->repair_caveat ? "; " : "",
+                              d->ops->repair_caveat ? d->ops->repair_caveat : "");
   return TRUE;
 }
 

@@ -79,6 +79,9 @@ typedef struct {
   /* A file descriptor that becomes readable when wait() has something to
    * report, for integration in a GLib main loop; -1 if none. */
   int (*event_fd)(GtDriver *d);
+  /* What a repair from the journal cannot undo on this hypervisor, said
+   * after every report of one; NULL if nothing. */
+  const char *repair_caveat;
 } GtDriverOps;
 
 typedef struct GtJournal GtJournal;

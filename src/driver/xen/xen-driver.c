@@ -106,6 +106,13 @@ static const GtDriverOps xen_ops = {
   .remove_bp = xen_remove_bp,
   .wait = xen_wait,
   .event_fd = xen_event_fd,
+  /* Xen 4.17 (tests/xen/README.md, "Hazard: SIGKILL"): vCPUs waiting on a
+   * dead tracer's monitor ring stay paused, and no other process can map
+   * that ring to answer them. Seen in the nested bed: bytes repaired, domU
+   * stuck. */
+  .repair_caveat = "but vCPUs the dead session's monitor ring holds stay paused (Xen keeps "
+                   "them; no other process can answer that ring): if the domain does not run "
+                   "on, only `xl destroy` ends it",
 };
 
 GtDriver *

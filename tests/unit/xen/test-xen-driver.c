@@ -4,6 +4,8 @@
  * traffic answered without a stop, several held vCPUs, and clean detach. */
 #include <string.h>
 
+#include "driver/driver.h"
+#include "driver/journal.h"
 #include "driver/xen/xen-policy.h"
 #include "fake-xen.h"
 
@@ -539,11 +541,50 @@ test_stop_model_env(void)
   g_setenv("GT_XEN_STOP", "vcpu", TRUE);
 }
 
+/* A session dies with its CR trap patched in: the next attach repairs the
+ * bytes from the journal and its report says what it cannot undo on Xen
+ * (vCPUs held by the dead ring), never a bare "repaired". */
+static void
+test_repair_report_caveat(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_CR3);
+  fx.d->identity = g_strdup("xen-test-caveat");
+  g_autofree char *report = NULL;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_null(report);
+  guint8 orig[5], ours[5];
+  memcpy(orig, fx.f->ram + PA(FAKE_FUNC), 5);
+  g_assert_true(fx.d->ops->insert_bp(fx.d, FAKE_FUNC, &err));
+  memcpy(ours, fx.f->ram + PA(FAKE_FUNC), 5);
+  g_assert_true(memcmp(orig, ours, 5) != 0);
+  /* Death: the journal is left as it is; the detach's repair is undone. */
+  gt_journal_close(fx.d->journal);
+  fx.d->journal = NULL;
+  fx_teardown(&fx);
+
+  fx_setup(&fx, GT_XEN_TRAP_CR3);
+  memcpy(fx.f->ram + PA(FAKE_FUNC), ours, 5);
+  fx.d->identity = g_strdup("xen-test-caveat");
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_no_error(err);
+  g_assert_nonnull(report);
+  g_assert_nonnull(strstr(report, "5 code bytes restored"));
+  g_assert_nonnull(strstr(report, "stay paused"));
+  g_assert_nonnull(strstr(report, "xl destroy"));
+  g_assert_cmpmem(fx.f->ram + PA(FAKE_FUNC), 5, orig, 5);
+  gt_driver_close(fx.d);
+  fake_xen_free(fx.f);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_setenv("GT_XEN_STOP", "vcpu", TRUE);   /* per-vCPU stops unless a test says otherwise */
+  g_autofree char *jdir = g_dir_make_tmp("gt-xen-journal-XXXXXX", NULL);
+  g_setenv("GUESTRACE_JOURNAL_DIR", jdir, TRUE);
   g_test_add_func("/xen/policy", test_policy);
   g_test_add_func("/xen/int3-entry", test_int3_entry);
   g_test_add_func("/xen/cr3-trap", test_cr3_trap);
@@ -552,6 +593,7 @@ main(int argc, char **argv)
   g_test_add_func("/xen/reload-with-pending", test_reload_with_pending);
   g_test_add_func("/xen/all-stop-mode", test_all_stop_mode);
   g_test_add_func("/xen/stop-model-env", test_stop_model_env);
+  g_test_add_func("/xen/repair-report-caveat", test_repair_report_caveat);
   g_test_add_func("/xen/pause-drains", test_pause_drains);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   return g_test_run();
