@@ -45,6 +45,11 @@ void dc_uint(GtDc *c, guint i);       /* unsigned int */
 void dc_long(GtDc *c, guint i);       /* long */
 void dc_ulong(GtDc *c, guint i);      /* unsigned long */
 void dc_hex(GtDc *c, guint i);        /* an address: NULL or 0x... */
+/* An address as strace prints one: NULL or 0x... */
+void dc_addr_text(GString *s, guint64 va);
+/* An array of n elements of `size` bytes at va that needs no walk: NULL,
+ * [] when empty, the address when it wraps. TRUE if it printed. */
+gboolean dc_array_unwalkable(GString *s, guint64 va, guint64 n, guint size);
 void dc_oct(GtDc *c, guint i);        /* a mode: 0644 */
 void dc_fd(GtDc *c, guint i);         /* a descriptor */
 void dc_dirfd(GtDc *c, guint i);      /* a descriptor or AT_FDCWD */

@@ -81,9 +81,5 @@ const char *gt_errno_text(int e);
 /* "SIGSEGV" for 11, "SIGRTMIN", "SIGRT_1" ...; NULL if unknown. */
 const char *gt_signal_name(int sig);
 
-/* A socket address of len bytes, "{sa_family=AF_INET, sin_port=htons(80),
- * sin_addr=inet_addr(\"10.0.0.1\")}" style. */
-char *gt_decode_sockaddr(const guint8 *data, gsize len);
-
 /* A C-escaped, double-quoted rendering of len bytes, cut at max with "...". */
 char *gt_quote_bytes(const char *data, gsize len, gsize max, gboolean truncated);

@@ -13,15 +13,6 @@
  * further, whatever -s says. */
 #define IOV_WALK_MAX 1024
 
-static void
-append_addr(GString *s, guint64 va)
-{
-  if (va)
-    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
-  else
-    g_string_append(s, "NULL");
-}
-
 /* One element: {iov_base=..., iov_len=N}; *left is what data may still be
  * shown (G_MAXUINT64: no limit). */
 static void
@@ -48,7 +39,7 @@ iovec_elem(const GtDc *c, const GtStructView *v, gboolean data, guint64 *left, G
       json_object_set_string_member(o, "data", q);
     }
   } else {
-    append_addr(s, base);
+    dc_addr_text(s, base);
   }
   g_string_append_printf(s, ", iov_len=%" G_GUINT64_FORMAT "}", len);
   json_array_add_object_element(ja, o);
@@ -61,18 +52,8 @@ dc_iovec(const GtDc *c, guint64 va, guint64 n, guint64 data_size, gboolean data,
   guint size = dc_struct_size(c, "iovec");
   if (!size)
     return FALSE;
-  if (!va) {
-    g_string_append(s, "NULL");
+  if (dc_array_unwalkable(s, va, n, size))
     return TRUE;
-  }
-  if (!n) {
-    g_string_append(s, "[]");
-    return TRUE;
-  }
-  if (n > G_MAXUINT64 / size || va + n * size <= va) {
-    append_addr(s, va);
-    return TRUE;
-  }
   guint64 shown = MIN(n, MIN((guint64)dc_opt(c)->text_size, (guint64)IOV_WALK_MAX));
   guint64 left = data_size;
   JsonArray *ja = json_array_new();
@@ -87,7 +68,7 @@ dc_iovec(const GtDc *c, guint64 va, guint64 n, guint64 data_size, gboolean data,
     GtStructView v;
     if (!dc_struct_read(c, "iovec", at, &v)) {
       if (!k) {
-        append_addr(s, va);
+        dc_addr_text(s, va);
         json_array_unref(ja);
         return TRUE;
       }

@@ -133,12 +133,8 @@ msghdr_text(GtDc *c, guint64 va, const gint32 *user_namelen, guint64 data_size, 
   gint32 addr_len = user_namelen && out_len > *user_namelen ? *user_namelen : out_len;
   JsonObject *o = json_object_new();
   g_string_append(s, "{msg_name=");
-  if (addr_len < 2 || !dc_sockaddr(c, name, addr_len, s, NULL)) {
-    if (name)
-      g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", name);
-    else
-      g_string_append(s, "NULL");
-  }
+  if (addr_len < 2 || !dc_sockaddr(c, name, addr_len, s, NULL))
+    dc_addr_text(s, name);
   json_object_set_int_member(o, "msg_name", (gint64)name);
   g_string_append(s, ", msg_namelen=");
   if (user_namelen && *user_namelen != out_len)
@@ -225,18 +221,8 @@ mmsgvec_text(GtDc *c, guint64 va, guint64 n, guint64 with_len, gboolean recv,
   guint size = dc_struct_size(c, "mmsghdr"), hoff = 0, hsize = 0;
   if (!size || !dc_member(c, "mmsghdr", "msg_hdr", &hoff, &hsize))
     return FALSE;
-  if (!va) {
-    g_string_append(s, "NULL");
+  if (dc_array_unwalkable(s, va, n, size))
     return TRUE;
-  }
-  if (!n) {
-    g_string_append(s, "[]");
-    return TRUE;
-  }
-  if (n > G_MAXUINT64 / size || va + n * size <= va) {
-    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
-    return TRUE;
-  }
   guint64 count = names ? names->len : MMSG_MAX;
   JsonArray *ja = json_array_new();
   for (guint64 k = 0; k < n; k++) {
@@ -312,15 +298,6 @@ gt_dec_sendmmsg(GtDc *c)
     mmsgvec_arg(c, (guint32)dc_arg(c, 2), dc_ok(c) ? (guint64)c->rec->result : 0, FALSE, NULL);
 }
 
-static gboolean
-timespec_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode **json)
-{
-  JsonObject *o = json_object_new();
-  *json = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(*json, o);
-  return dc_timespec(c, va, s, o);
-}
-
 /* recvmmsg: each msg_namelen read at the call (kept in out_ints until the
  * return), the timeout as it was at the call; at the return the messages
  * received, "N (left {...})" or "0 (Timeout)"; after a failure the
@@ -334,7 +311,7 @@ gt_dec_recvmmsg(GtDc *c)
     dc_hex(c, 1);
     dc_uint(c, 2);
     dc_flags(c, 3, &gt_xlat_msg_flags, "0");
-    dc_pointee(c, 4, timespec_pointee, 0);
+    dc_pointee(c, 4, dc_timespec_pointee, 0);
     guint size = dc_struct_size(c, "mmsghdr"), hoff = 0, msize = 0, noff = 0, nsize = 0;
     guint64 n = MIN((guint32)dc_arg(c, 2), (guint64)MMSG_MAX);
     if (!size || !dc_member(c, "mmsghdr", "msg_hdr", &hoff, &msize) ||

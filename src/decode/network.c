@@ -64,9 +64,14 @@ gt_dec_socketpair(GtDc *c)
 }
 
 static gboolean
-sockaddr_pointee(GtDc *c, guint64 va, gint64 len, GString *s, G_GNUC_UNUSED JsonNode **json)
+sockaddr_pointee(GtDc *c, guint64 va, gint64 len, GString *s, JsonNode **json)
 {
-  return dc_sockaddr(c, va, len, s, NULL);
+  g_autoptr(JsonObject) o = json_object_new();
+  if (!dc_sockaddr(c, va, len, s, o))
+    return FALSE;
+  *json = json_node_new(JSON_NODE_OBJECT);
+  json_node_set_object(*json, o);
+  return TRUE;
 }
 
 static void

@@ -100,15 +100,6 @@ gt_dec_poll(GtDc *c)
   dc_int(c, 2);
 }
 
-static gboolean
-timespec_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode **json)
-{
-  JsonObject *o = json_object_new();
-  *json = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(*json, o);
-  return dc_timespec(c, va, s, o);
-}
-
 /* A sigset_t pointer with its size (ppoll, pselect6): strace shows the set
  * only for the size of the kernel's sigset_t (_NSIG / 8 = 8 on x86-64,
  * hand-written: no UAPI header names it), else the address. */
@@ -126,7 +117,7 @@ gt_dec_ppoll(GtDc *c)
     return;
   }
   pollfds_arg(c);
-  dc_pointee(c, 2, timespec_pointee, 0);
+  dc_pointee(c, 2, dc_timespec_pointee, 0);
   dc_pointee(c, 3, dc_sigset_sized, (gint64)dc_arg(c, 4));
   dc_ulong(c, 4);
 }

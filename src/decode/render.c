@@ -111,12 +111,36 @@ dc_ulong(GtDc *c, guint i)
 }
 
 void
+dc_addr_text(GString *s, guint64 va)
+{
+  if (va)
+    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", va);
+  else
+    g_string_append(s, "NULL");
+}
+
+gboolean
+dc_array_unwalkable(GString *s, guint64 va, guint64 n, guint size)
+{
+  if (!va || (n && (n > G_MAXUINT64 / size || va + n * size <= va))) {
+    dc_addr_text(s, va);
+    return TRUE;
+  }
+  if (!n) {
+    g_string_append(s, "[]");
+    return TRUE;
+  }
+  return FALSE;
+}
+
+void
 dc_hex(GtDc *c, guint i)
 {
   GtRecordArg *a = &c->rec->args[i];
   set_num(a, FALSE, (gint64)a->value);
-  dc_set(c, i, a->value ? g_strdup_printf("%#" G_GINT64_MODIFIER "x", a->value)
-                        : g_strdup("NULL"), NULL);
+  GString *s = g_string_new(NULL);
+  dc_addr_text(s, a->value);
+  dc_set(c, i, g_string_free(s, FALSE), NULL);
 }
 
 void

@@ -148,10 +148,8 @@ sigmask_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNod
   if (!dc_read(c, va, w, sizeof w))
     return FALSE;
   g_string_append(s, "{sigmask=");
-  if (!w[0])
-    g_string_append(s, "NULL");
-  else if (!dc_sigset_sized(c, w[0], (gint64)w[1], s, json))
-    g_string_append_printf(s, "%#" G_GINT64_MODIFIER "x", w[0]);
+  if (!w[0] || !dc_sigset_sized(c, w[0], (gint64)w[1], s, json))
+    dc_addr_text(s, w[0]);
   g_string_append_printf(s, ", sigsetsize=%" G_GUINT64_FORMAT "}", w[1]);
   return TRUE;
 }

@@ -5,19 +5,11 @@
 #include "decode/decode-private.h"
 #include "decode/families.h"
 
-static guint64
-mask_of(const GtXlat *x, const char *name)
-{
-  guint64 v = 0;
-  gt_xlat_value(x, name, &v);
-  return v;
-}
-
 /* AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW: the sync type first. */
 static void
 statx_flags(GtDc *c, guint i)
 {
-  guint64 v = (guint32)dc_arg(c, i), type_mask = mask_of(&gt_xlat_statx_sync, "AT_STATX_SYNC_TYPE");
+  guint64 v = (guint32)dc_arg(c, i), type_mask = gt_xlat_bits(&gt_xlat_statx_sync, "AT_STATX_SYNC_TYPE");
   GString *s = g_string_new(NULL);
   gt_xlat_print_flags(s, &gt_xlat_statx_sync, v & type_mask, gt_xlat_name(&gt_xlat_statx_sync, 0));
   if (v & ~type_mask) {
@@ -48,13 +40,13 @@ statx_pointee(GtDc *c, guint64 va, G_GNUC_UNUSED gint64 n, GString *s, JsonNode 
   gt_xlat_print_flags(s, &gt_xlat_statx_attrs, attrs, "0");
   json_object_set_member(o, "stx_mask", gt_xlat_flags_json(&gt_xlat_statx_masks, (guint32)mask));
   json_object_set_member(o, "stx_attributes", gt_xlat_flags_json(&gt_xlat_statx_attrs, attrs));
-  if (mask & (mask_of(&gt_xlat_statx_masks, "STATX_TYPE") |
-              mask_of(&gt_xlat_statx_masks, "STATX_MODE"))) {
+  if (mask & (gt_xlat_bits(&gt_xlat_statx_masks, "STATX_TYPE") |
+              gt_xlat_bits(&gt_xlat_statx_masks, "STATX_MODE"))) {
     g_string_append(s, ", stx_mode=");
     dc_mode_text(s, (guint16)mode);
     json_object_set_int_member(o, "stx_mode", (gint64)(guint16)mode);
   }
-  if (mask & mask_of(&gt_xlat_statx_masks, "STATX_SIZE")) {
+  if (mask & gt_xlat_bits(&gt_xlat_statx_masks, "STATX_SIZE")) {
     g_string_append_printf(s, ", stx_size=%" G_GUINT64_FORMAT, size);
     json_object_set_int_member(o, "stx_size", (gint64)size);
   }

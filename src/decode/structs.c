@@ -98,40 +98,38 @@ sv_bytes(const GtStructView *v, const char *name, guint *len)
   return v->data + off;
 }
 
+/* {tv_sec=1, FRAC=2}: a struct of tv_sec and one fraction member (the
+ * kernel's timespec and timeval differ only in those). */
+static gboolean
+time_pair(const GtDc *c, const char *type, const char *frac, guint64 va, GString *s,
+          JsonObject *o)
+{
+  GtStructView v;
+  guint64 sec, part;
+  if (!dc_struct_read(c, type, va, &v) || !sv_get(&v, "tv_sec", TRUE, &sec) ||
+      !sv_get(&v, frac, TRUE, &part))
+    return FALSE;
+  g_string_append_printf(s, "{tv_sec=%" G_GINT64_FORMAT ", %s=%" G_GINT64_FORMAT "}",
+                         (gint64)sec, frac, (gint64)part);
+  if (o) {
+    json_object_set_int_member(o, "tv_sec", (gint64)sec);
+    json_object_set_int_member(o, frac, (gint64)part);
+  }
+  return TRUE;
+}
+
 /* {tv_sec=1, tv_nsec=2}: struct __kernel_timespec (64-bit time). */
 gboolean
 dc_timespec(const GtDc *c, guint64 va, GString *s, JsonObject *o)
 {
-  GtStructView v;
-  guint64 sec, nsec;
-  if (!dc_struct_read(c, "__kernel_timespec", va, &v) || !sv_get(&v, "tv_sec", TRUE, &sec) ||
-      !sv_get(&v, "tv_nsec", TRUE, &nsec))
-    return FALSE;
-  g_string_append_printf(s, "{tv_sec=%" G_GINT64_FORMAT ", tv_nsec=%" G_GINT64_FORMAT "}",
-                         (gint64)sec, (gint64)nsec);
-  if (o) {
-    json_object_set_int_member(o, "tv_sec", (gint64)sec);
-    json_object_set_int_member(o, "tv_nsec", (gint64)nsec);
-  }
-  return TRUE;
+  return time_pair(c, "__kernel_timespec", "tv_nsec", va, s, o);
 }
 
 /* {tv_sec=1, tv_usec=2}: struct __kernel_old_timeval. */
 gboolean
 dc_timeval(const GtDc *c, guint64 va, GString *s, JsonObject *o)
 {
-  GtStructView v;
-  guint64 sec, usec;
-  if (!dc_struct_read(c, "__kernel_old_timeval", va, &v) || !sv_get(&v, "tv_sec", TRUE, &sec) ||
-      !sv_get(&v, "tv_usec", TRUE, &usec))
-    return FALSE;
-  g_string_append_printf(s, "{tv_sec=%" G_GINT64_FORMAT ", tv_usec=%" G_GINT64_FORMAT "}",
-                         (gint64)sec, (gint64)usec);
-  if (o) {
-    json_object_set_int_member(o, "tv_sec", (gint64)sec);
-    json_object_set_int_member(o, "tv_usec", (gint64)usec);
-  }
-  return TRUE;
+  return time_pair(c, "__kernel_old_timeval", "tv_usec", va, s, o);
 }
 
 gboolean
@@ -190,22 +188,6 @@ dc_sigset(const GtDc *c, guint64 va, gsize size, GString *s, JsonNode **json)
   if (size == 0 || size > sizeof mask || !dc_read(c, va, mask, size))
     return FALSE;
   dc_sigset_text(s, mask, size, json);
-  return TRUE;
-}
-
-gboolean
-dc_sockaddr(const GtDc *c, guint64 va, gint64 len, GString *s, JsonObject *o)
-{
-  guint8 buf[128];
-  if (len <= 0)
-    return FALSE;
-  gsize want = MIN((gsize)len, sizeof buf);
-  if (!dc_read(c, va, buf, want))
-    return FALSE;
-  g_autofree char *t = gt_decode_sockaddr(buf, want);
-  g_string_append(s, t);
-  if (o)
-    json_object_set_string_member(o, "text", t);
   return TRUE;
 }
 

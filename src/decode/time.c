@@ -58,18 +58,18 @@ gt_dec_gettimeofday(GtDc *c)
     dc_hex(c, 1);
     return;
   }
-  GtStructView v;
-  guint64 sec, usec;
-  if (!dc_ok(c) || !dc_arg(c, 0) || !dc_struct_read(c, "__kernel_old_timeval", dc_arg(c, 0), &v) ||
-      !sv_get(&v, "tv_sec", TRUE, &sec) || !sv_get(&v, "tv_usec", TRUE, &usec))
+  if (!dc_ok(c) || !dc_arg(c, 0))
     return;
+  GString *s = g_string_new(NULL);
   JsonObject *o = json_object_new();
-  json_object_set_int_member(o, "tv_sec", (gint64)sec);
-  json_object_set_int_member(o, "tv_usec", (gint64)usec);
+  if (!dc_timeval(c, dc_arg(c, 0), s, o)) {
+    json_object_unref(o);
+    g_string_free(s, TRUE);
+    return;
+  }
   JsonNode *n = json_node_new(JSON_NODE_OBJECT);
   json_node_take_object(n, o);
-  dc_set(c, 0, g_strdup_printf("{tv_sec=%" G_GINT64_FORMAT ", tv_usec=%" G_GINT64_FORMAT "}",
-                               (gint64)sec, (gint64)usec), n);
+  dc_set(c, 0, g_string_free(s, FALSE), n);
 }
 
 void

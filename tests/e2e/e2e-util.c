@@ -350,3 +350,23 @@ e2e_json_text(JsonNode *node)
     return g_strdup(json_node_get_string(node));
   return json_to_string(node, FALSE);
 }
+
+/* Every openat the workload logged (its GTWL JSON lines) names a /tmp path
+ * that appears in out (what guestrace printed); at least one such open. */
+void
+e2e_assert_opens_seen(GkGuest *g, const char *out)
+{
+  g_autoptr(GPtrArray) wl = gk_guest_workload_log(g, "GTWL ");
+  guint opens = 0;
+  for (guint i = 0; i < wl->len; i++) {
+    const char *l = wl->pdata[i];
+    if (!strstr(l, "\"syscall\":\"openat\""))
+      continue;
+    opens++;
+    const char *path = strstr(l, "\"/tmp/");
+    g_assert_nonnull(path);
+    g_autofree char *p = g_strndup(path, strcspn(path + 1, "\"") + 2);
+    g_assert_nonnull(strstr(out, p));
+  }
+  g_assert_cmpuint(opens, >, 0);
+}

@@ -61,5 +61,7 @@ GPtrArray *e2e_parse_json_lines_array(GPtrArray *lines);
 guint64 e2e_kallsyms_address(GkGuest *g, const char *name);
 /* A per-run random word for file names. */
 char *e2e_random_word(void);
+/* Every openat of the workload's own log appears in out. */
+void e2e_assert_opens_seen(GkGuest *g, const char *out);
 /* Canonical text of a JSON node (for comparing argument values). */
 char *e2e_json_text(JsonNode *node);

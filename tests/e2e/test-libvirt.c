@@ -319,25 +319,6 @@ assert_one_line_error(int status, const char *err, const char *needle)
   g_assert_true(nl && nl[1] == '\0');
 }
 
-/* Every openat the workload logged is in the trace. */
-static void
-assert_opens_seen(GkGuest *g, const char *out)
-{
-  g_autoptr(GPtrArray) wl = gk_guest_workload_log(g, "GTWL ");
-  guint opens = 0;
-  for (guint i = 0; i < wl->len; i++) {
-    const char *l = wl->pdata[i];
-    if (!strstr(l, "\"syscall\":\"openat\""))
-      continue;
-    opens++;
-    const char *path = strstr(l, "\"/tmp/");
-    g_assert_nonnull(path);
-    g_autofree char *p = g_strndup(path, strcspn(path + 1, "\"") + 2);
-    g_assert_nonnull(strstr(out, p));
-  }
-  g_assert_cmpuint(opens, >, 0);
-}
-
 /* guestrace killed (SIGKILL, no guardian) with its breakpoints and its
  * private stub in the domain: `guestrace recover` repairs the guest and
  * removes the stub too. */
@@ -389,7 +370,7 @@ trace_domain(Daemon *d, virDomainPtr dom, const char *name, GkGuest *g)
   g_assert_null(strstr(terr, "through the gdb stub"));
   g_autofree char *want = g_strdup_printf("\"/tmp/%s-a\"", word);
   g_assert_nonnull(strstr(out, want));
-  assert_opens_seen(g, out);
+  e2e_assert_opens_seen(g, out);
   virDomainFree(dom);
   dom = virDomainLookupByName(d->conn, name);
   g_assert_nonnull(dom);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -233,6 +234,16 @@ network(void)
   S(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
   S(SYS_close, sv[0]);
   S(SYS_close, sv[1]);
+  /* IPv6 (nothing listens: refused) and netlink addresses */
+  struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(7358),
+                              .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+  struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+  long v6 = S(SYS_socket, AF_INET6, SOCK_STREAM, 0);
+  S(SYS_connect, v6, &in6, sizeof in6);
+  S(SYS_close, v6);
+  long n = S(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  S(SYS_bind, n, &nl, sizeof nl);
+  S(SYS_close, n);
 }
 
 static void

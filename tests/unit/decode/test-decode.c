@@ -1,13 +1,10 @@
-/* Decoders: flags, errno and signal names, quoting, socket addresses, and
+/* Decoders: flags, errno and signal names, quoting, and
  * the choice of rendering from the kernel's argument names and types. */
 #include "decode/decode.h"
 #include "decode/xlat-tables.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/un.h>
 
 static void
 check_flags(const GtXlat *x, guint64 v, const char *zero, const char *want)
@@ -81,25 +78,6 @@ test_quote(void)
   g_assert_cmpstr(b, ==, "\"abc\"...");
   g_autofree char *c = gt_quote_bytes("ab", 2, 10, TRUE);
   g_assert_cmpstr(c, ==, "\"ab\"...");
-}
-
-static void
-test_sockaddr(void)
-{
-  struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80) };
-  inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
-  g_autofree char *a = gt_decode_sockaddr((const guint8 *)&in, sizeof in);
-  g_assert_cmpstr(a, ==, "{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"10.1.2.3\")}");
-  struct sockaddr_un un = { .sun_family = AF_UNIX };
-  strcpy(un.sun_path, "/run/x.sock");
-  g_autofree char *u = gt_decode_sockaddr((const guint8 *)&un,
-                                          offsetof(struct sockaddr_un, sun_path) + 12);
-  g_assert_cmpstr(u, ==, "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}");
-  g_autofree char *s = gt_decode_sockaddr((const guint8 *)"x", 1);
-  g_assert_cmpstr(s, ==, "{...}");
-  /* A truncated address of a known family is not read past its length. */
-  g_autofree char *t = gt_decode_sockaddr((const guint8 *)&in, 4);
-  g_assert_cmpstr(t, ==, "{sa_family=2, ...}");
 }
 
 /* A fake caller memory: one string at 0x1000, an argv at 0x2000, a buffer
@@ -265,7 +243,6 @@ main(int argc, char **argv)
   g_test_add_func("/decode/flags", test_flags);
   g_test_add_func("/decode/names", test_names);
   g_test_add_func("/decode/quote", test_quote);
-  g_test_add_func("/decode/sockaddr", test_sockaddr);
   g_test_add_func("/decode/call/openat", test_call_openat);
   g_test_add_func("/decode/call/execve-write", test_call_execve_write);
   g_test_add_func("/decode/call/no-meta", test_call_no_meta);

@@ -373,6 +373,43 @@ test_signals(void)
   CALL("rt_sigreturn", 0, 0, "rt_sigreturn() = 0", 0);
 }
 
+/* Socket addresses by family, layouts from the kernel's BTF: strace's
+ * print_sockaddr (fields when the address is long enough, else sa_data;
+ * shorter than the family: the pointer). */
+static void
+test_sockaddrs(void)
+{
+  mem_reset();
+  guint8 in6[28] = { 10, 0, 0, 53 };
+  in6[23] = 1;
+  mem_put(STRUCT1, in6, sizeof in6);
+  CALL("connect", 3, 0,
+       "connect(3, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), "
+       "inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, 28) = 0",
+       3, STRUCT1, 28);
+  CALL("connect", 3, 0,
+       "connect(3, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), "
+       "inet_pton(AF_INET6, \"::1\", &sin6_addr)}, 24) = 0",
+       3, STRUCT1, 24);
+  guint8 nl[12] = { 16, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0 };
+  mem_put(STRUCT2, nl, sizeof nl);
+  CALL("bind", 3, 0, "bind(3, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x000005}, 12) = 0",
+       3, STRUCT2, 12);
+  mem_put(BUF, "\1\0\0abc", 6);
+  CALL("connect", 3, 0, "connect(3, {sa_family=AF_UNIX, sun_path=@\"abc\"}, 6) = 0", 3, BUF, 6);
+  mem_put(BUF + 0x100, "\1\0/run/x.sock", 14);
+  CALL("connect", 3, 0, "connect(3, {sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}, 14) = 0", 3,
+       BUF + 0x100, 14);
+  CALL("connect", 3, 0, "connect(3, {sa_family=AF_UNIX}, 2) = 0", 3, BUF + 0x100, 2);
+  mem_put(BUF + 0x200, "\2\0\x1c\xbd", 4);
+  CALL("connect", 3, 0, "connect(3, {sa_family=AF_INET, sa_data=\"\\34\\275\"}, 4) = 0", 3,
+       BUF + 0x200, 4);
+  mem_put(BUF + 0x300, "\xc8\0ab", 4);
+  CALL("connect", 3, 0, "connect(3, {sa_family=0xc8 /* AF_??? */, sa_data=\"ab\"}, 4) = 0", 3,
+       BUF + 0x300, 4);
+  CALL("connect", 3, 0, "connect(3, 0x20300, 1) = 0", 3, BUF + 0x300, 1);
+}
+
 static void
 test_network(void)
 {
@@ -971,6 +1008,7 @@ main(int argc, char **argv)
   g_test_add_data_func("/decode/processes", test_processes, with_kernels);
   g_test_add_data_func("/decode/signals", test_signals, with_kernels);
   g_test_add_data_func("/decode/network", test_network, with_kernels);
+  g_test_add_data_func("/decode/sockaddrs", test_sockaddrs, with_kernels);
   g_test_add_data_func("/decode/time", test_time, with_kernels);
   g_test_add_data_func("/decode/ids-polling-ipc", test_ids_polling_ipc, with_kernels);
   g_test_add_data_func("/decode/options", test_options, with_kernels);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "trace/engine.h"
+#include "vmi/vmi.h"
 #include "policy/config.h"
 #include "../xen/fake-xen.h"
 
@@ -70,20 +71,6 @@ typedef struct {
   gint64 next_result;
   guint requests, responses;
 } Fx;
-
-static gboolean
-phys_read(void *ctx, guint64 pa, void *buf, gsize len, GError **error)
-{
-  GtDriver *d = ctx;
-  return d->ops->read_phys(d, pa, buf, len, error);
-}
-
-static gboolean
-phys_write(void *ctx, guint64 pa, const void *buf, gsize len, GError **error)
-{
-  GtDriver *d = ctx;
-  return d->ops->write_phys(d, pa, buf, len, error);
-}
 
 /* Host pointer to the fake RAM behind kernel VA va (one of our pages). */
 static guint8 *
@@ -225,7 +212,7 @@ fx_setup(Fx *x, guint nvcpus, guint ntasks)
   g_assert_no_error(err);
   g_assert_nonnull(x->d->ops->resume_vcpu);   /* per-vCPU stops */
   x->vmi.driver = x->d;
-  x->vmi.mem = gt_mem_new(phys_read, phys_write, x->d);
+  x->vmi.mem = gt_vmi_driver_mem(x->d);
   x->vmi.syms = gt_symbols_parse(symbol_map, strlen(symbol_map), "test map", &err);
   g_assert_no_error(err);
   x->vmi.kcr3 = FAKE_CR3;
