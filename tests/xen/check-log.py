@@ -176,6 +176,9 @@ def main():
           "workload runs %s -> %s" % (before, after))
     check("ps again after detach (monitor ring torn down, bytes restored)",
           kv("PS2-END", "rc") == 0)
+    check("ps with no symbol map (kallsyms from the domU's memory)",
+          kv("PS-NOMAP-END", "rc") == 0 and (kv("PS-NOMAP-END", "kthreadd") or 0) >= 1,
+          marks.get("PS-NOMAP-END", ("", 0))[0])
     before, after = kv("KILL-END", "before"), kv("KILL-END", "after")
     check("SIGKILL mid-trace: the guardian repairs, the domU keeps running",
           kv("KILL-END", "rc") == 137 and before is not None and after is not None and after > before,
