@@ -17,10 +17,29 @@ if ! sh "$SRC/build-bed.sh" "$OUT/bed" "$GT" "$GUEST" >"$OUT/build.log" 2>&1; th
   echo "1..0 # SKIP cannot build the nested-Xen bed (see $OUT/build.log)"
   exit 77
 fi
+# One bed run: boots it, checks its serial log ($1); the TAP goes to $1.tap.
+bed_run() {
+  rm -f "$1"
+  start=$(date +%s)
+  sh "$SRC/boot-bed.sh" "$OUT/bed" "$1" "${GT_XEN_BED_TIMEOUT:-2700}" || true
+  end=$(date +%s)
+  echo "# nested-Xen bed ran $((end - start)) s (serial log: $1)" > "$1.tap"
+  python3 "$SRC/check-log.py" "$1" >> "$1.tap"
+}
+# The nested dom0 under TCG sometimes runs corrupted code (seen: busybox
+# running "ct" for "cut" at /init line 15, sed dying of SIGSEGV, an ASan
+# report of a read past a string literal), which ends a phase early. A
+# failed bed therefore runs once more, whole, and only the second run's
+# checks count; the first run's failures are shown as comments. A real
+# regression fails both runs.
 LOG="$OUT/serial.log"
-rm -f "$LOG"
-start=$(date +%s)
-sh "$SRC/boot-bed.sh" "$OUT/bed" "$LOG" "${GT_XEN_BED_TIMEOUT:-2700}" || true
-end=$(date +%s)
-echo "# nested-Xen bed ran $((end - start)) s (serial log: $LOG)"
-python3 "$SRC/check-log.py" "$LOG"
+if bed_run "$LOG"; then
+  cat "$LOG.tap"
+  exit 0
+fi
+echo "# first bed run failed; its failing checks (serial log: $LOG.first):"
+grep '^not ok' "$LOG.tap" | grep -v '# TODO' | sed 's/^/#   /'
+mv "$LOG" "$LOG.first"
+bed_run "$LOG" && rc=0 || rc=$?
+cat "$LOG.tap"
+exit $rc
