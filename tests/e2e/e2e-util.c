@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 /* What a failing test prints before it dies (an assertion aborts, g_error
  * traps): the tail of the last booted guest's console and of the stderr of
@@ -369,4 +370,32 @@ e2e_assert_opens_seen(GkGuest *g, const char *out)
     g_assert_nonnull(strstr(out, p));
   }
   g_assert_cmpuint(opens, >, 0);
+}
+
+/* Runs a tool to completion: its exit status, stderr in *err, stdout in
+ * *out when out is not NULL (else dropped, never mixed into the TAP stream). */
+int
+e2e_run(const char *const *argv, char **out, char **err)
+{
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ignored = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                             out ? out : &ignored, err, &status, &error));
+  g_assert_no_error(error);
+  g_test_message("guestrace: %s", *err);
+  g_assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+/* A refusal as the CLI promises it: exit 2, one line "guestrace: ..." naming
+ * the problem (needle). */
+void
+e2e_assert_one_line_error(int status, const char *err, const char *needle)
+{
+  g_assert_cmpint(status, ==, 2);
+  g_assert_true(g_str_has_prefix(err, "guestrace: "));
+  g_assert_nonnull(strstr(err, needle));
+  const char *nl = strchr(err, '\n');
+  g_assert_true(nl && nl[1] == '\0');
 }

@@ -63,5 +63,10 @@ guint64 e2e_kallsyms_address(GkGuest *g, const char *name);
 char *e2e_random_word(void);
 /* Every openat of the workload's own log appears in out. */
 void e2e_assert_opens_seen(GkGuest *g, const char *out);
+/* Runs a tool to completion: exit status; stdout in *out unless out is NULL
+ * (then dropped), stderr in *err. */
+int e2e_run(const char *const *argv, char **out, char **err);
+/* Exit 2 and one line "guestrace: ..." containing needle. */
+void e2e_assert_one_line_error(int status, const char *err, const char *needle);
 /* Canonical text of a JSON node (for comparing argument values). */
 char *e2e_json_text(JsonNode *node);

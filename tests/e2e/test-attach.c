@@ -38,30 +38,6 @@ assert_untouched(const char *qmp_path)
   g_assert_nonnull(strstr(status, "running"));
 }
 
-/* Runs guestrace to completion; returns its exit status and stderr. */
-static int
-run(const char *const *argv, char **err)
-{
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                             err, &status, &error));
-  g_assert_no_error(error);
-  g_test_message("guestrace: %s", *err);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-static void
-assert_one_line_error(int status, const char *err, const char *needle)
-{
-  g_assert_cmpint(status, ==, 2);
-  g_assert_true(g_str_has_prefix(err, "guestrace: "));
-  g_assert_nonnull(strstr(err, needle));
-  const char *nl = strchr(err, '\n');
-  g_assert_true(nl && nl[1] == '\0');
-}
-
 /* A VM started with only -qmp: traced through qmp:PATH with no other
  * option, and after guestrace exits the VM runs on with no stub open. */
 static void
@@ -86,7 +62,7 @@ test_qmp_only(void)
   /* A second attach works the same way (nothing was left behind). */
   const char *argv2[] = { e2e_guestrace_path(), "ps", gk_guest_spec(g), NULL };
   g_autofree char *err2 = NULL;
-  g_assert_cmpint(run(argv2, &err2), ==, 0);
+  g_assert_cmpint(e2e_run(argv2, NULL, &err2), ==, 0);
   assert_untouched(gk_guest_qmp_path(g));
   g_assert_true(gk_guest_release(g, &error));
   g_assert_true(gk_guest_wait_poweroff(g, 60));
@@ -141,8 +117,8 @@ test_errors(void)
   /* A map from another kernel (another build of it). */
   g_autofree char *other = shifted_map(g);
   const char *a1[] = { e2e_guestrace_path(), "ps", "-m", other, spec, NULL };
-  status = run(a1, &err);
-  assert_one_line_error(status, err, "does not match the guest's kernel");
+  status = e2e_run(a1, NULL, &err);
+  e2e_assert_one_line_error(status, err, "does not match the guest's kernel");
   assert_untouched(gk_guest_qmp_path(g));
   g_clear_pointer(&err, g_free);
 
@@ -152,8 +128,8 @@ test_errors(void)
                                     "ffffffff81000000 T _stext\n"
                                     "ffffffff82345678 D linux_banner\n", -1, NULL));
   const char *a2[] = { e2e_guestrace_path(), "ps", "-m", wrong, spec, NULL };
-  status = run(a2, &err);
-  assert_one_line_error(status, err, "is not for the guest's kernel");
+  status = e2e_run(a2, NULL, &err);
+  e2e_assert_one_line_error(status, err, "is not for the guest's kernel");
   assert_untouched(gk_guest_qmp_path(g));
   g_clear_pointer(&err, g_free);
 
@@ -167,8 +143,8 @@ test_errors(void)
   GThread *th = g_thread_new("fake", fake_server, GINT_TO_POINTER(lfd));
   g_autofree char *fake_spec = g_strdup_printf("qmp:%s", fake);
   const char *a3[] = { e2e_guestrace_path(), "ps", fake_spec, NULL };
-  status = run(a3, &err);
-  assert_one_line_error(status, err, "is not a QEMU QMP socket");
+  status = e2e_run(a3, NULL, &err);
+  e2e_assert_one_line_error(status, err, "is not a QEMU QMP socket");
   g_thread_join(th);
   close(lfd);
   g_clear_pointer(&err, g_free);
@@ -182,8 +158,8 @@ test_errors(void)
   g_assert_cmpint(connect(dbg, (struct sockaddr *)&sa, sizeof sa), ==, 0);
   g_usleep(300 * 1000);
   const char *a4[] = { e2e_guestrace_path(), "ps", spec, NULL };
-  status = run(a4, &err);
-  assert_one_line_error(status, err, "in use by another debugger");
+  status = e2e_run(a4, NULL, &err);
+  e2e_assert_one_line_error(status, err, "in use by another debugger");
   g_clear_pointer(&err, g_free);
   close(dbg);
   g_free(hmp(gk_guest_qmp_path(g), "gdbserver none"));
@@ -216,13 +192,13 @@ test_not_linux(void)
   g_autofree char *spec = g_strdup_printf("qmp:%s", qmp);
   const char *a[] = { e2e_guestrace_path(), "ps", spec, NULL };
   g_autofree char *err = NULL;
-  int status = run(a, &err);
+  int status = e2e_run(a, NULL, &err);
   assert_untouched(qmp);
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
   g_unlink(qmp);
   g_rmdir(dir);
-  assert_one_line_error(status, err, "no kernel symbols in guest memory");
+  e2e_assert_one_line_error(status, err, "no kernel symbols in guest memory");
   g_assert_nonnull(strstr(err, "-m"));
 }
 

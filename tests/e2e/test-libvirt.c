@@ -287,38 +287,6 @@ assert_untouched(virDomainPtr dom)
   g_assert_nonnull(strstr(status, "running"));
 }
 
-/* Runs guestrace to completion; returns its exit status and stderr
- * (stdout in *out when out is not NULL). */
-static int
-run_out(const char *const *argv, char **out, char **err)
-{
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ignored = NULL;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                             out ? out : &ignored, err, &status, &error));
-  g_assert_no_error(error);
-  g_test_message("guestrace: %s", *err);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-static int
-run(const char *const *argv, char **err)
-{
-  return run_out(argv, NULL, err);
-}
-
-static void
-assert_one_line_error(int status, const char *err, const char *needle)
-{
-  g_assert_cmpint(status, ==, 2);
-  g_assert_true(g_str_has_prefix(err, "guestrace: "));
-  g_assert_nonnull(strstr(err, needle));
-  const char *nl = strchr(err, '\n');
-  g_assert_true(nl && nl[1] == '\0');
-}
-
 /* guestrace killed (SIGKILL, no guardian) with its breakpoints and its
  * private stub in the domain: `guestrace recover` repairs the guest and
  * removes the stub too. */
@@ -335,7 +303,7 @@ kill_and_recover(virDomainPtr dom, GkGuest *g)
   g_assert_true(g_subprocess_get_if_signaled(t->proc));
   const char *recover[] = { e2e_guestrace_path(), "recover", gk_guest_spec(g), NULL };
   g_autofree char *err = NULL;
-  g_assert_cmpint(run(recover, &err), ==, 0);
+  g_assert_cmpint(e2e_run(recover, NULL, &err), ==, 0);
   g_assert_nonnull(strstr(err, "repaired"));
   assert_untouched(dom);
 }
@@ -398,7 +366,7 @@ test_trace(void)
   /* A second attach works the same way (nothing was left behind). */
   const char *ps[] = { e2e_guestrace_path(), "ps", spec, NULL };
   g_autofree char *err = NULL, *listing = NULL;
-  g_assert_cmpint(run_out(ps, &listing, &err), ==, 0);
+  g_assert_cmpint(e2e_run(ps, &listing, &err), ==, 0);
   g_assert_nonnull(strstr(listing, "kthreadd"));   /* the guest kernel's pid 2 */
   assert_untouched(dom);
   g_clear_pointer(&err, g_free);
@@ -421,8 +389,8 @@ test_trace(void)
   /* A domain the daemon does not know. */
   g_autofree char *unknown = g_strdup_printf("libvirt+%s:%s-none", d->uri, name);
   const char *a1[] = { e2e_guestrace_path(), "ps", unknown, NULL };
-  int status = run(a1, &err);
-  assert_one_line_error(status, err, "no domain");
+  int status = e2e_run(a1, NULL, &err);
+  e2e_assert_one_line_error(status, err, "no domain");
   g_clear_pointer(&err, g_free);
 
   /* A domain that is defined but not running. */
@@ -430,8 +398,8 @@ test_trace(void)
   virDomainPtr off = domain_define(d, off_name, guest_dir, FALSE);
   g_autofree char *off_spec = g_strdup_printf("libvirt+%s:%s", d->uri, off_name);
   const char *a2[] = { e2e_guestrace_path(), "ps", off_spec, NULL };
-  status = run(a2, &err);
-  assert_one_line_error(status, err, "is not running");
+  status = e2e_run(a2, NULL, &err);
+  e2e_assert_one_line_error(status, err, "is not running");
   g_clear_pointer(&err, g_free);
   g_assert_cmpint(virDomainUndefine(off), ==, 0);
   virDomainFree(off);
@@ -450,12 +418,12 @@ test_errors(void)
   g_autofree char *spec = g_strdup_printf("libvirt+qemu:///session?socket=%s/none:dom", dir);
   const char *a1[] = { e2e_guestrace_path(), "ps", spec, NULL };
   g_autofree char *err = NULL;
-  int status = run(a1, &err);
-  assert_one_line_error(status, err, "cannot connect to libvirt");
+  int status = e2e_run(a1, NULL, &err);
+  e2e_assert_one_line_error(status, err, "cannot connect to libvirt");
   g_clear_pointer(&err, g_free);
   const char *a2[] = { e2e_guestrace_path(), "ps", "libvirt+qemu:///system", NULL };
-  status = run(a2, &err);
-  assert_one_line_error(status, err, "bad guest");
+  status = e2e_run(a2, NULL, &err);
+  e2e_assert_one_line_error(status, err, "bad guest");
   g_rmdir(dir);
 }
 
