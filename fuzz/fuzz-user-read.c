@@ -4,13 +4,9 @@
  * addresses), then physical memory from 0. Whatever the tables say, no
  * byte at or above the user-space limit is read, and every byte read comes
  * through a translation whose every level has U/S. */
-#include "fuzz-common.h"
+#include "fuzz-image.h"
 
 #include <string.h>
-
-#include <guestrace/types.h>
-#include "vmi/memory.h"
-#include "fuzz-image.h"
 
 /* Every byte of [va, va+got) is a user byte under the tables. */
 static void
@@ -29,32 +25,25 @@ check_user(Image *im, guint64 cr3, gboolean la57, guint64 limit, guint64 va, gsi
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  GtFuzzIn in = gt_fuzz_in(data, size);
-  guint64 cr3 = gt_fuzz_u64(&in);
-  gboolean la57 = gt_fuzz_u64(&in) & 1;
-  guint64 va[4];
-  for (int i = 0; i < 4; i++)
-    va[i] = gt_fuzz_u64(&in);
-  Image im = { in.p, in.left };
-  g_autoptr(GtMem) mem = gt_mem_new(image_read, NULL, &im);
-  gt_mem_set_la57(mem, la57);
+  ImageInput x = image_input(data, size);
+  g_autoptr(GtMem) mem = image_mem(&x);
   guint64 limit = gt_mem_user_limit(mem);
-  for (int i = 0; i < 4; i++) {
+  for (guint i = 0; i < G_N_ELEMENTS(x.va); i++) {
     guint8 buf[9000];
-    gsize len = (va[i] >> 3) % sizeof buf + 1;   /* often across pages */
-    gsize got = gt_mem_read_user(mem, cr3, va[i], buf, len, NULL);
+    gsize len = (x.va[i] >> 3) % sizeof buf + 1;   /* often across pages */
+    gsize got = gt_mem_read_user(mem, x.cr3, x.va[i], buf, len, NULL);
     g_assert(got <= len);
-    check_user(&im, cr3, la57, limit, va[i], got);
+    check_user(&x.im, x.cr3, x.la57, limit, x.va[i], got);
     gboolean truncated = FALSE;
-    g_autofree char *s = gt_mem_read_user_string(mem, cr3, va[i], 5000, &truncated, NULL);
+    g_autofree char *s = gt_mem_read_user_string(mem, x.cr3, x.va[i], 5000, &truncated, NULL);
     if (s) {
       g_assert(strlen(s) <= 5000);
-      check_user(&im, cr3, la57, limit, va[i], MAX(strlen(s), 1));
+      check_user(&x.im, x.cr3, x.la57, limit, x.va[i], MAX(strlen(s), 1));
     }
     /* Metered: a small budget ends the read early, never wrongly. */
-    GtMemBudget b = { .reads = va[i] & 7, .bytes = 1u << 16 };
+    GtMemBudget b = { .reads = x.va[i] & 7, .bytes = 1u << 16 };
     gt_mem_meter_begin(mem, &b);
-    gsize m = gt_mem_read_user(mem, cr3, va[i], buf, len, NULL);
+    gsize m = gt_mem_read_user(mem, x.cr3, x.va[i], buf, len, NULL);
     gt_mem_meter_end(mem, &b);
     g_assert(m <= got);
   }

@@ -13,24 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXEC_ARGS 500
-#define EXEC_ARG_LEN 1000
-
-/* The workload's generators (tests/guest/workloads/gtw-hostile.c). */
-static void
-exec_arg(char *out, int k)
-{
-  snprintf(out, EXEC_ARG_LEN + 1, "%03d-", k);
-  for (int i = 4; i < EXEC_ARG_LEN; i++)
-    out[i] = (char)('a' + (k + i) % 26);
-  out[EXEC_ARG_LEN] = '\0';
-}
-
-static guint8
-write_byte(gsize i)
-{
-  return (guint8)(i * 7 + 3);
-}
+#include "workloads/gtw-hostile.h"
 
 /* The address of linux_banner ("Linux version ...") in the running guest. */
 static char *
@@ -39,31 +22,54 @@ banner_address(GkGuest *g)
   return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", e2e_kallsyms_address(g, "linux_banner"));
 }
 
-static E2eTool *
-run_traced(GkGuest *g, const char *format, char **kaddr_out)
-{
-  g_autofree char *sysmap = gk_image_sysmap_path();
-  const char *argv[] = {
-    e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap, "--format", format,
-    "-e", "openat,execve,write,getpid", gk_guest_spec(g), NULL,
-  };
-  E2eTool *t = e2e_tool_start(g, argv, "guestrace: tracing");
-  char *kaddr = banner_address(g);
-  g_autofree char *cmd = g_strdup_printf("gtw-hostile %s", kaddr);
-  g_autoptr(GError) error = NULL;
-  g_assert_true(gk_guest_run(g, cmd, &error));
-  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END", 600, &error));
-  g_assert_true(gk_guest_wait_poweroff(g, 60));
-  g_assert_cmpint(e2e_tool_finish(t, FALSE, 60), ==, 0);
-  *kaddr_out = kaddr;
-  return t;
-}
-
 /* Nothing of the kernel's memory, anywhere. */
 static void
 assert_no_leak(const char *text)
 {
   g_assert_null(strstr(text, "Linux version"));
+}
+
+/* One traced run of gtw-hostile on a fresh guest. */
+typedef struct {
+  GkGuest *g;
+  E2eTool *t;
+  char *kaddr;   /* linux_banner's address, which the workload passes as a name */
+  char *out;     /* guestrace's stdout */
+} Hostile;
+
+static void
+hostile_clear(Hostile *h)
+{
+  g_clear_pointer(&h->t, e2e_tool_free);
+  g_clear_pointer(&h->g, gk_guest_free);
+  g_clear_pointer(&h->kaddr, g_free);
+  g_clear_pointer(&h->out, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Hostile, hostile_clear)
+
+/* Boots, traces gtw-hostile to the end with guestrace --format format;
+ * neither guestrace's stdout nor its stderr holds a byte of the kernel's. */
+static void
+hostile_run(Hostile *h, const char *format)
+{
+  h->g = e2e_boot();
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  const char *argv[] = {
+    e2e_guestrace_path(), "--mem", gk_guest_mem_path(h->g), "-m", sysmap, "--format", format,
+    "-e", "openat,execve,write,getpid", gk_guest_spec(h->g), NULL,
+  };
+  h->t = e2e_tool_start(h->g, argv, "guestrace: tracing");
+  h->kaddr = banner_address(h->g);
+  g_autofree char *cmd = g_strdup_printf("gtw-hostile %s", h->kaddr);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(h->g, cmd, &error));
+  g_assert_true(gk_guest_wait_console(h->g, "GK-RUN-END", 600, &error));
+  g_assert_true(gk_guest_wait_poweroff(h->g, 60));
+  g_assert_cmpint(e2e_tool_finish(h->t, FALSE, 60), ==, 0);
+  h->out = e2e_tool_stdout(h->t);
+  g_autofree char *err = e2e_tool_stderr(h->t);
+  assert_no_leak(h->out);
+  assert_no_leak(err);
 }
 
 /* The exact bytes of member m of o, per the convention. */
@@ -225,25 +231,21 @@ python_parses(const char *path)
 static void
 test_json(void)
 {
-  g_autoptr(GkGuest) g = e2e_boot();
-  g_autofree char *kaddr = NULL;
-  g_autoptr(E2eTool) t = run_traced(g, "json", &kaddr);
-  g_autofree char *out = e2e_tool_stdout(t);
-  g_autofree char *err = e2e_tool_stderr(t);
-  assert_no_leak(out);
-  assert_no_leak(err);
+  g_auto(Hostile) h = { 0 };
+  hostile_run(&h, "json");
+  const char *out = h.out;
   g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
   for (char **l = lines; *l; l++)
     g_assert_true(!**l || **l == '{');
   g_assert_true(g_utf8_validate(out, -1, NULL));
-  python_parses(t->stdout_path);
+  python_parses(h.t->stdout_path);
   g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
   for (guint i = 0; i < tr->len; i++) {
     g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), tr->pdata[i]);
     assert_no_leak_b64(n);
   }
 
-  g_autoptr(GPtrArray) log = gk_guest_workload_log(g, "GTHX ");
+  g_autoptr(GPtrArray) log = gk_guest_workload_log(h.g, "GTHX ");
   g_autoptr(GPtrArray) cases = e2e_parse_json_lines_array(log);
   g_assert_cmpuint(cases->len, ==, 11);
   gint64 pid = json_object_get_int_member(cases->pdata[0], "pid");
@@ -253,7 +255,7 @@ test_json(void)
     JsonObject *c = cases->pdata[i];
     const char *call = json_object_get_string_member(c, "call");
     if (!strcmp(call, "openat")) {
-      check_openat(opens, &next, c, kaddr);
+      check_openat(opens, &next, c, h.kaddr);
     } else if (!strcmp(call, "execve")) {
       /* The last one: the shell's execve of gtw-hostile came first. */
       g_autoptr(GPtrArray) ex = records(tr, pid, "execve");
@@ -282,13 +284,9 @@ test_json(void)
 static void
 test_text(void)
 {
-  g_autoptr(GkGuest) g = e2e_boot();
-  g_autofree char *kaddr = NULL;
-  g_autoptr(E2eTool) t = run_traced(g, "text", &kaddr);
-  g_autofree char *out = e2e_tool_stdout(t);
-  g_autofree char *err = e2e_tool_stderr(t);
-  assert_no_leak(out);
-  assert_no_leak(err);
+  g_auto(Hostile) h = { 0 };
+  hostile_run(&h, "text");
+  const char *out = h.out;
   /* Printable ASCII only; one line per call, each a record. */
   guint n = 0;
   g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
@@ -308,7 +306,7 @@ test_text(void)
   g_assert_nonnull(strstr(out, " \\\"a\\n\\t\\33[2J\\1\\37\\377\\303\\251z] getpid()"));
   g_assert_nonnull(strstr(out, "\"/tmp/a\\nb\\tc\\33[31md\\1e\\37f\\177\""));
   /* The kernel address as strace shows a pointer it cannot read. */
-  g_autofree char *shown = g_strdup_printf("openat(AT_FDCWD, %s,", kaddr);
+  g_autofree char *shown = g_strdup_printf("openat(AT_FDCWD, %s,", h.kaddr);
   g_assert_nonnull(strstr(out, shown));
 }
 

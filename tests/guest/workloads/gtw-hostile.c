@@ -11,6 +11,7 @@
  *   escape sequence (text shows only the count); a 1 MiB write to /dev/null; a process
  *   name (prctl PR_SET_NAME) made of such bytes, then getpid. */
 #include "wl.h"
+#include "gtw-hostile.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,27 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define EXEC_ARGS 500
-#define EXEC_ARG_LEN 1000
-#define WRITE_LEN (1 << 20)
 #define LONG_NAME 3000
-
-/* The generators the test repeats: argument k of the execve, byte i of the
- * write. */
-static void
-exec_arg(char *out, int k)
-{
-  snprintf(out, EXEC_ARG_LEN + 1, "%03d-", k);
-  for (int i = 4; i < EXEC_ARG_LEN; i++)
-    out[i] = (char)('a' + (k + i) % 26);
-  out[EXEC_ARG_LEN] = '\0';
-}
-
-static unsigned char
-write_byte(size_t i)
-{
-  return (unsigned char)(i * 7 + 3);
-}
 
 /* GTHX {"case":C,"call":N,"hex":H} with one write(2). */
 static void

@@ -38,6 +38,25 @@ fx_teardown(Fx *fx)
   fake_xen_free(fx->f);
 }
 
+/* Open in int3 mode, a breakpoint at each address of bps (0-ended), the
+ * domain running: where most tests start. */
+static GtDriver *
+fx_armed(Fx *fx, const guint64 *bps)
+{
+  fx_setup(fx, GT_XEN_TRAP_INT3);
+  g_autoptr(GError) err = NULL;
+  for (; *bps; bps++) {
+    g_assert_true(fx->d->ops->insert_bp(fx->d, *bps, &err));
+    g_assert_no_error(err);
+  }
+  g_assert_true(fx->d->ops->resume(fx->d, &err));
+  g_assert_no_error(err);
+  g_assert_cmpint(fx->f->paused, ==, 0);
+  return fx->d;
+}
+
+static const guint64 at_func[] = { FAKE_FUNC, 0 };
+
 static void
 wait_stop(GtDriver *d, GtStop *stop)
 {
@@ -209,11 +228,8 @@ static void
 test_two_held(void)
 {
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  GtDriver *d = fx_armed(&fx, at_func);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
   GtStop stop;
@@ -246,11 +262,8 @@ static void
 test_pause_drains(void)
 {
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  GtDriver *d = fx_armed(&fx, at_func);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_CPUID, 0, FAKE_PLAIN, 0);
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
   g_assert_true(d->ops->pause(d, &err));
@@ -273,11 +286,8 @@ static void
 test_bad_requests(void)
 {
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  GtDriver *d = fx_armed(&fx, at_func);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 5, FAKE_FUNC, 0);  /* no vCPU 5 */
   GtStop stop;
   g_assert_false(d->ops->wait(d, 0, &stop, &err));
@@ -356,12 +366,9 @@ static void
 test_per_vcpu_interleaved(void)
 {
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  static const guint64 at_func_pad[] = { FAKE_FUNC, FAKE_PAD, 0 };
+  GtDriver *d = fx_armed(&fx, at_func_pad);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
-  g_assert_true(d->ops->resume(d, &err));
   guint pauses = fx.f->pauses;
   static const struct {
     guint vcpu;
@@ -434,11 +441,8 @@ static void
 test_reload_with_pending(void)
 {
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  GtDriver *d = fx_armed(&fx, at_func);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
   /* Breakpoint bytes never change while the domain runs. */
@@ -489,12 +493,9 @@ test_all_stop_mode(void)
 {
   g_setenv("GT_XEN_STOP", "domain", TRUE);
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  GtDriver *d = fx_armed(&fx, at_func);
   g_unsetenv("GT_XEN_STOP");
-  GtDriver *d = fx.d;
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_FUNC, 0);
   GtStop stop;
   wait_stop(d, &stop);
@@ -516,11 +517,8 @@ test_stop_model_env(void)
 {
   g_unsetenv("GT_XEN_STOP");
   Fx fx;
-  fx_setup(&fx, GT_XEN_TRAP_INT3);
-  GtDriver *d = fx.d;
+  GtDriver *d = fx_armed(&fx, at_func);
   g_autoptr(GError) err = NULL;
-  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
-  g_assert_true(d->ops->resume(d, &err));
   fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 0, FAKE_FUNC, 0);
   GtStop stop;
   wait_stop(d, &stop);
