@@ -247,11 +247,29 @@ GT_API void gt_loop_run(GtLoop *loop);
 GT_API void gt_loop_quit(GtLoop *loop);
 
 /**
+ * gt_loop_close:
+ * @loop: (nullable): a #GtLoop.
+ * @error: return location for a #GError.
+ *
+ * Removes all instrumentation (if still present), detaches from the guest,
+ * which keeps running, and frees @loop. Where a change to the guest cannot
+ * be undone (a redirected return address cannot be written back, the
+ * connection to the hypervisor is lost), the guest is not let run into it:
+ * the breakpoints that catch it stay, the guest is left held (QEMU: the
+ * connection is closed without a detach; the VM stays stopped, or stops at
+ * one of them) and the journal keeps what is left, for the guardian, the
+ * next attach or gt_guest_recover() to repair.
+ *
+ * Returns: TRUE if the guest was left as it was found (the clean end);
+ *   FALSE with @error saying what is left in it otherwise.
+ */
+GT_API gboolean gt_loop_close(GtLoop *loop, GError **error);
+
+/**
  * gt_loop_free:
  * @loop: (nullable): a #GtLoop.
  *
- * Removes all instrumentation (if still present), detaches from the guest,
- * which keeps running, and frees @loop.
+ * gt_loop_close() with nobody told what is left.
  */
 GT_API void gt_loop_free(GtLoop *loop);
 

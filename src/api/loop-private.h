@@ -25,5 +25,8 @@ struct _GtLoop {
 GtLoop *gt_loop_new_for_vmi(const char *guest, GtVmi *vmi, const char *profile,
                             GError **error);
 
+/* Ends gt_loop_run with error (copied) as what stopped tracing. */
+void gt_loop_fail(GtLoop *loop, const GError *error);
+
 /* Flushes and frees the current event sink (if any) and installs sink. */
 void gt_loop_replace_sink(GtLoop *loop, GtEventSink *sink);

@@ -183,14 +183,21 @@ gt_loop_start(GtLoop *loop, GError **error)
 }
 
 static void
-finish(GtLoop *loop, GtExitReason reason, GError *error)
+finish(GtLoop *loop, GtExitReason reason, const GError *error)
 {
   if (loop->reason == GT_EXIT_NONE || loop->reason == GT_EXIT_QUIT) {
     loop->reason = reason;
     if (error && !loop->error)
       loop->error = g_error_copy(error);
   }
-  g_main_loop_quit(loop->main);
+  if (loop->main)
+    g_main_loop_quit(loop->main);
+}
+
+void
+gt_loop_fail(GtLoop *loop, const GError *error)
+{
+  finish(loop, GT_EXIT_ERROR, error);
 }
 
 static gboolean
@@ -217,9 +224,7 @@ on_stop_ready(gint fd, GIOCondition cond, gpointer data)
     if (stop.kind == GT_STOP_LOST) {
       g_autoptr(GError) lost = g_error_new(
         GT_ERROR, GT_ERROR_CONNECT,
-        "lost the connection to the hypervisor (the guest did not power off): it may be "
-        "stopped with our changes in it; the guardian or `guestrace recover %s` repairs it",
-        loop->guest);
+        "lost the connection to the hypervisor (the guest did not power off)");
       loop->lost = TRUE;
       finish(loop, GT_EXIT_ERROR, lost);
       return G_SOURCE_CONTINUE;
@@ -301,20 +306,35 @@ gt_loop_quit(GtLoop *loop)
   (void)r;
 }
 
-GT_API void
-gt_loop_free(GtLoop *loop)
+/* The end of a session: whether it is clean is decided once, by
+ * gt_driver_end (what the journal still lists once the driver is gone). */
+GT_API gboolean
+gt_loop_close(GtLoop *loop, GError **error)
 {
   if (!loop)
-    return;
+    return TRUE;
   if (loop->reason != GT_EXIT_GUEST_GONE && !loop->lost)
     gt_engine_stop(loop->engine, NULL);
   gt_loop_replace_sink(loop, NULL);   /* delivers what is queued, or spools it */
   gt_engine_free(loop->engine);
-  gt_vmi_close(loop->vmi);
+  g_autoptr(GError) left = NULL;
+  gboolean clean = gt_vmi_end(loop->vmi, &left);
+  if (!clean)
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
+                "could not undo all our changes to %s: %s; the guest is held (stopped, or "
+                "stopping at one of the breakpoints kept) until the guardian or `guestrace "
+                "recover %s` repairs it", loop->guest, left->message, loop->guest);
   close(loop->quit_fd);
   g_clear_error(&loop->error);
   g_free(loop->guest);
   g_free(loop);
+  return clean;
+}
+
+GT_API void
+gt_loop_free(GtLoop *loop)
+{
+  gt_loop_close(loop, NULL);
 }
 
 GT_API GArray *

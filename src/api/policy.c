@@ -11,10 +11,12 @@ gt_loop_set_config(GtLoop *loop, const char *path, GError **error)
   g_autoptr(GtConfig) config = gt_config_load(path, error);
   if (!config)
     return FALSE;
-  if (!gt_engine_set_config(loop->engine, config, error))
-    return FALSE;
-  g_steal_pointer(&config);   /* the engine owns it now */
-  return TRUE;
+  gboolean ok = gt_engine_set_config(loop->engine, config, error);
+  if (ok)
+    g_steal_pointer(&config);   /* the engine owns it now */
+  if (gt_engine_halted(loop->engine))
+    gt_loop_fail(loop, gt_engine_halted(loop->engine));
+  return ok;
 }
 
 GT_API const char *const *

@@ -132,14 +132,28 @@ gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
   return d;
 }
 
+gboolean
+gt_driver_end(GtDriver *d, GError **error)
+{
+  if (!d)
+    return TRUE;
+  GtJournal *j = d->journal;
+  char *identity = d->identity;
+  if (gt_journal_slots_in_force(j) && d->ops->abandon)
+    d->ops->abandon(d);
+  else
+    d->ops->close(d);   /* notes its last undoing in j */
+  g_autofree char *left = gt_journal_describe(j);
+  if (left)
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "%s (journal %s)", left,
+                gt_journal_path(j));
+  gt_journal_close(j);
+  g_free(identity);
+  return left == NULL;
+}
+
 void
 gt_driver_close(GtDriver *d)
 {
-  if (!d)
-    return;
-  GtJournal *j = d->journal;
-  char *identity = d->identity;
-  d->ops->close(d);   /* notes its last undoing in j */
-  gt_journal_close(j);
-  g_free(identity);
+  gt_driver_end(d, NULL);
 }

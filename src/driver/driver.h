@@ -48,6 +48,11 @@ typedef struct {
   /* Detach: remove every breakpoint, restore what was changed and leave the
    * guest running. Then free. Safe on a guest that is gone. */
   void (*close)(GtDriver *d);
+  /* Optional (NULL: close is used): end the connection leaving the guest
+   * as it is, its breakpoints in place and stopped if it is, because a
+   * detach would let it run into a trap nobody catches (see
+   * gt_driver_end). Then free. */
+  void (*abandon)(GtDriver *d);
   guint (*vcpu_count)(GtDriver *d);
   /* Stop every vCPU and wait until they are stopped. No-op if stopped. */
   gboolean (*pause)(GtDriver *d, GError **error);
@@ -134,7 +139,15 @@ GtDriver *gt_libvirt_driver_open(const char *uri, const char *name,
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
 
-/* Detaches (ops->close), then closes the journal: removed when nothing of
- * ours is left in the guest. */
+/* Ends the session with d and frees it; the one place that decides how.
+ * If a return slot may still hold the trap address (the journal says so:
+ * gt_journal_slots_in_force), detaching would remove the breakpoint that
+ * makes the trap safe and let the guest run into it: the connection is
+ * abandoned (ops->abandon) and the journal kept for the guardian or
+ * `guestrace recover`. Else it detaches (ops->close). Returns TRUE if
+ * nothing of ours is left in the guest (the journal is removed: the clean
+ * end), FALSE with error saying what is left (kept in the journal). */
+gboolean gt_driver_end(GtDriver *d, GError **error);
+/* gt_driver_end, what is left said by nobody (the journal keeps it). */
 void gt_driver_close(GtDriver *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtDriver, gt_driver_close)

@@ -372,6 +372,41 @@ gt_journal_note_undone(GtJournal *j, guint64 pa, GError **error)
 }
 
 gboolean
+gt_journal_slots_in_force(GtJournal *j)
+{
+  if (!j)
+    return FALSE;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, j->writes);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    if (((GtJournalEntry *)v)->what == GT_JOURNAL_SLOT)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+gt_journal_describe(GtJournal *j)
+{
+  if (!j || !g_hash_table_size(j->order))
+    return NULL;
+  guint slots = 0, code = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, j->writes);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    const GtJournalEntry *e = v;
+    if (e->what == GT_JOURNAL_SLOT)
+      slots++;
+    else
+      code += e->len;
+  }
+  return g_strdup_printf("%u return addresses still redirected to the trap, %u code bytes "
+                         "still patched, %u breakpoints still set", slots, code,
+                         g_hash_table_size(j->bps));
+}
+
+gboolean
 gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error)
 {
   if (!j)

@@ -70,6 +70,13 @@ gboolean gt_journal_note_write(GtJournal *j, GtJournalWhat what, guint64 pa, gui
 gboolean gt_journal_lookup(GtJournal *j, guint64 pa, GtJournalEntry *out);
 gboolean gt_journal_note_undone(GtJournal *j, guint64 pa, GError **error);
 gboolean gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error);
+/* Whether a return slot we redirected may still hold the trap address (a
+ * write to one is in force): then the trap must stay trapped, by a
+ * hypervisor breakpoint, until it is repaired. */
+gboolean gt_journal_slots_in_force(GtJournal *j);
+/* What is in force, said for a message ("2 return addresses still
+ * redirected to the trap, ..."); NULL when nothing is. */
+char *gt_journal_describe(GtJournal *j);
 /* The guest powered off: nothing of ours is left in it (the file goes at
  * close). */
 void gt_journal_forget(GtJournal *j);

@@ -35,6 +35,7 @@ struct GtEngine {
   gboolean trampoline_in;       /* its breakpoint is inserted */
   GHashTable *pending;          /* slot -> GtPending* */
   gboolean started;
+  GError *halted;         /* see gt_engine_halted() */
   guint64 stops;
   guint stop_vcpu;              /* vCPU of the last stop handled */
   gboolean want_results;

@@ -86,6 +86,7 @@ gt_engine_free(GtEngine *e)
 {
   if (!e)
     return;
+  g_clear_error(&e->halted);
   g_hash_table_destroy(e->pending);
   g_hash_table_destroy(e->by_bp);
   g_ptr_array_free(e->probes, TRUE);
@@ -108,6 +109,7 @@ GHashTable *gt_engine_syscall_meta(GtEngine *e) { return e->meta; }
 guint gt_engine_probe_count(GtEngine *e) { return e->probes->len; }
 guint64 gt_engine_stop_count(GtEngine *e) { return e->stops; }
 gboolean gt_engine_started(GtEngine *e) { return e->started; }
+const GError *gt_engine_halted(GtEngine *e) { return e->halted; }
 
 void
 gt_engine_set_record_cb(GtEngine *e, GtRecordFunc func, gpointer data, GDestroyNotify destroy)
@@ -235,22 +237,6 @@ any_return_wanted(GtEngine *e, GPtrArray *probes)
   return FALSE;
 }
 
-/* Whether the journal lists return slots a dead session redirected that
- * recovery could not put back: their returns must still be caught. */
-static gboolean
-journal_lists_slots(GtEngine *e)
-{
-  GtJournal *j = e->vmi->driver->journal;
-  if (!j)
-    return FALSE;
-  g_autoptr(GArray) live = gt_journal_live(j);
-  for (guint i = 0; i < live->len; i++)
-    if (g_array_index(live, GtJournalEntry, i).what == GT_JOURNAL_SLOT &&
-        g_array_index(live, GtJournalEntry, i).kind == GT_JOURNAL_WRITE)
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 gt_engine_start(GtEngine *e, GError **error)
 {
@@ -262,7 +248,10 @@ gt_engine_start(GtEngine *e, GError **error)
   }
   /* The trap first: a probe must never fire before its return can be
    * caught. */
-  if ((any_return_wanted(e, e->probes) || journal_lists_slots(e)) &&
+  /* Return slots a dead session redirected and recovery could not put back
+   * need it too. */
+  if ((any_return_wanted(e, e->probes) ||
+       gt_journal_slots_in_force(e->vmi->driver->journal)) &&
       !gt_engine_ensure_trap(e, error))
     return FALSE;
   for (guint i = 0; i < e->probes->len; i++) {
@@ -369,39 +358,47 @@ gt_engine_resume(GtEngine *e, GError **error)
 }
 
 /* A vCPU stopped exactly at the trap has popped its slot but not yet been
- * sent back: send it back now, or it would execute int3 once we are gone. */
-static void
+ * sent back: send it back now, or it would execute int3 once we are gone.
+ * FALSE if a vCPU may be left on the trap (its registers cannot be read,
+ * or it cannot be sent back): then only recovery can send it back, from
+ * its slot's entry in the journal, which must stay. */
+static gboolean
 unwind_vcpus_at_trap(GtEngine *e)
 {
   GtDriver *d = e->vmi->driver;
+  gboolean sure = TRUE;
   for (guint cpu = 0; cpu < e->vmi->nvcpus; cpu++) {
     GtRegs regs;
-    if (!d->ops->get_regs(d, cpu, &regs, NULL) || regs.r[GT_REG_RIP] != e->trampoline)
+    g_autoptr(GError) err = NULL;
+    if (!d->ops->get_regs(d, cpu, &regs, &err)) {
+      g_warning("vCPU %u may be on the return trap (cannot read its registers): %s", cpu,
+                err->message);
+      sure = FALSE;
+      continue;
+    }
+    if (regs.r[GT_REG_RIP] != e->trampoline)
       continue;
     guint64 slot = regs.r[GT_REG_RSP] - 8;
     GtPending *pd = g_hash_table_lookup(e->pending, &slot);
-    g_autoptr(GError) err = NULL;
     GtPending left;
-    if (!pd && gt_engine_journal_slot(e, slot, &left)) {
-      /* A return a dead session redirected (recovery could not repair it). */
-      if (!gt_engine_set_reg(e, cpu, GT_REG_RIP, left.orig_ret, &err) ||
-          !gt_engine_restore_slot(e, &left, &err))
-        g_critical("vCPU %u at the return trap (slot %#" G_GINT64_MODIFIER "x left by a dead "
-                   "session): %s", cpu, slot, err->message);
-      continue;
-    }
+    if (!pd && gt_engine_journal_slot(e, slot, &left))
+      pd = &left;   /* a return a dead session redirected (recovery could not repair it) */
     if (!pd || !gt_engine_set_reg(e, cpu, GT_REG_RIP, pd->orig_ret, &err)) {
-      g_critical("vCPU %u is at the return trap and cannot be sent back: %s", cpu,
-                 err ? err->message : "no matching call");
+      g_warning("vCPU %u is at the return trap and cannot be sent back: %s", cpu,
+                err ? err->message : "no matching call");
+      sure = FALSE;
       continue;
     }
     g_autoptr(GError) serr = NULL;
     if (!gt_engine_restore_slot(e, pd, &serr))
       g_warning("vCPU %u: %s", cpu, serr->message);
+    if (pd == &left)
+      continue;
     g_hash_table_steal(e->pending, &slot);
     gt_engine_finish_pending(e, pd, &regs, TRUE);
     gt_pending_free(pd);
   }
+  return sure;
 }
 
 /* Pauses a running guest. Breakpoints may have been hit just before the
@@ -448,6 +445,14 @@ restore_slot_retrying(GtEngine *e, const GtPending *pd, GError **error)
   }
 }
 
+/* Ends tracing: every vCPU off the trap, every redirected return address
+ * back, every breakpoint removed, the guest running. Where one of those
+ * cannot be done, what is left must stay safe with nobody attached: while
+ * a return slot may still hold the trap address (the journal says so:
+ * gt_journal_slots_in_force, the same predicate gt_driver_end uses to
+ * abandon rather than detach), the breakpoints stay and the guest stays
+ * paused, for the guardian or `guestrace recover` to repair from the
+ * journal; FALSE says so. */
 gboolean
 gt_engine_stop(GtEngine *e, GError **error)
 {
@@ -456,23 +461,31 @@ gt_engine_stop(GtEngine *e, GError **error)
   GtDriver *d = e->vmi->driver;
   if (!pause_and_settle(e, error))
     return FALSE;
-  if (e->trampoline)
-    unwind_vcpus_at_trap(e);
-  /* Put every redirected return address back. */
+  /* A vCPU that may be on the trap needs its slot's journal entry: then
+   * every slot is left to recovery. */
+  gboolean sure = !e->trampoline || unwind_vcpus_at_trap(e);
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, e->pending);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     GtPending *pd = value;
     g_autoptr(GError) err = NULL;
-    if (!restore_slot_retrying(e, pd, &err))
-      g_critical("cannot restore the return address at %#" G_GINT64_MODIFIER "x (the "
-                 "journal keeps it for recovery): %s", pd->slot, err->message);
+    if (sure && !restore_slot_retrying(e, pd, &err))
+      g_warning("cannot restore the return address at %#" G_GINT64_MODIFIER "x (the "
+                "journal keeps it for recovery): %s", pd->slot, err->message);
     gt_engine_finish_pending(e, pd, NULL, FALSE);
     g_hash_table_iter_remove(&it);
   }
-  remove_all_breakpoints(e);
   e->started = FALSE;
+  if (gt_journal_slots_in_force(d->journal)) {
+    g_array_set_size(e->inserted, 0);   /* left in place, the trap's above all */
+    e->trampoline_in = FALSE;
+    g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
+                "return addresses still lead to the trap: its breakpoint stays and the "
+                "guest stays paused until it is repaired");
+    return FALSE;
+  }
+  remove_all_breakpoints(e);
   return d->ops->resume(d, error);
 }
 
@@ -612,7 +625,9 @@ gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error)
     if (i == RESTORE_TRIES || gt_engine_error_is_fatal(rerr)) {
       /* The config is in force (ok) and the engine owns it: that is not a
        * failure of the reload, whose caller would free it. */
-      g_critical("cannot let the guest run after the reload: %s", rerr->message);
+      g_clear_error(&e->halted);
+      e->halted = g_error_new(GT_ERROR, GT_ERROR_FAILED, "cannot let the guest run after "
+                              "the reload: %s", rerr->message);
       break;
     }
     g_clear_error(&rerr);

@@ -49,6 +49,10 @@ typedef struct GtConfig GtConfig;
  * actions atomically (the guest is paused meanwhile). On success the
  * engine owns config; on failure nothing changed and the caller keeps it. */
 gboolean gt_engine_set_config(GtEngine *e, GtConfig *config, GError **error);
+/* Why tracing cannot go on after a reload, whatever became of the config:
+ * the guest could not be let run again (it stays paused and no stop will
+ * ever come); NULL if it runs. */
+const GError *gt_engine_halted(GtEngine *e);
 
 /* A reader for user memory the page tables cannot give (a page that is not
  * present: swapped out, or file-backed and never faulted in). It is called

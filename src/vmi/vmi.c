@@ -168,12 +168,19 @@ gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error)
 void
 gt_vmi_close(GtVmi *vmi)
 {
+  gt_vmi_end(vmi, NULL);
+}
+
+gboolean
+gt_vmi_end(GtVmi *vmi, GError **error)
+{
   if (!vmi)
-    return;
-  gt_driver_close(vmi->driver);
+    return TRUE;
+  gboolean clean = gt_driver_end(vmi->driver, error);
   gt_mem_free(vmi->mem);
   gt_symbols_free(vmi->syms);
   g_free(vmi);
+  return clean;
 }
 
 gboolean

@@ -24,7 +24,11 @@ GtVmi *gt_vmi_open(const char *spec, const GtLoopOptions *opts, GError **error);
 /* Guest-physical memory through driver d's reads and writes (d is
  * borrowed), as gt_vmi_open gives it. */
 GtMem *gt_vmi_driver_mem(GtDriver *d);
-/* Detaches: the driver removes its breakpoints and lets the guest run. */
+/* Ends the session with the guest (gt_driver_end: detaches, or leaves it
+ * held when a detach would not be safe) and frees vmi. TRUE if nothing of
+ * ours is left in the guest, else FALSE with error saying what is. */
+gboolean gt_vmi_end(GtVmi *vmi, GError **error);
+/* gt_vmi_end, what is left said by nobody (the journal keeps it). */
 void gt_vmi_close(GtVmi *vmi);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtVmi, gt_vmi_close)
 

@@ -24,11 +24,15 @@ gt_cmd_ps(int argc, char **argv)
     return GT_EXIT_USAGE;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) procs = gt_loop_list_processes(loop, &error);
-  gt_loop_free(loop);
+  g_autoptr(GError) left = NULL;
+  if (!gt_loop_close(loop, &left))
+    gt_cli_error("%s", left->message);   /* a dead session's, recovery could not repair */
   if (!procs) {
     gt_cli_error("%s", error->message);
     return GT_EXIT_RUNTIME;
   }
+  if (left)
+    return GT_EXIT_RUNTIME;
   if (!json)
     printf("%7s %7s %6s %6s %s\n", "PID", "PPID", "UID", "GID", "COMM");
   for (guint i = 0; i < procs->len; i++) {

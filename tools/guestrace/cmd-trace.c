@@ -60,6 +60,22 @@ on_signal(gpointer data)
  * GLib cannot watch them, so a plain handler does: gt_loop_quit is
  * async-signal-safe. An abort() of our own still kills us after the
  * handler; then the guardian repairs the guest. */
+/* Ends the session. Only a clean end (gt_loop_close: nothing of ours left
+ * in the guest) releases the guardian; otherwise it stays on watch and,
+ * once we are gone, reconnects and repairs from the journal as after a
+ * SIGKILL, and the user is told what is left. */
+static gboolean
+close_loop(GtLoop *loop)
+{
+  g_autoptr(GError) left = NULL;
+  if (!gt_loop_close(loop, &left)) {
+    gt_cli_error("%s", left->message);
+    return FALSE;
+  }
+  gt_guardian_release();
+  return TRUE;
+}
+
 static GtLoop *volatile quit_loop;
 
 static void
@@ -345,8 +361,7 @@ gt_cmd_trace(int argc, char **argv)
   }
   if (!ok) {
     gt_cli_error("%s", error->message);
-    gt_loop_free(loop);
-    gt_guardian_release();
+    close_loop(loop);
     gt_summary_free(tc.summary);
     if (out != stdout)
       fclose(out);
@@ -390,12 +405,8 @@ gt_cmd_trace(int argc, char **argv)
   if (gt_loop_get_stop_times(loop, &median_us, &worst_us))
     fprintf(stderr, "guestrace: stop time median %" G_GUINT64_FORMAT " us, worst %"
             G_GUINT64_FORMAT " us\n", median_us, worst_us);
-  GtExitReason reason = gt_loop_get_exit_reason(loop);
-  gt_loop_free(loop);
-  /* After an error (a lost connection above all) the guardian attaches and
-   * repairs whatever is left; after a clean end there is nothing. */
-  if (reason != GT_EXIT_ERROR)
-    gt_guardian_release();
+  if (!close_loop(loop))
+    status = GT_EXIT_RUNTIME;
   gt_summary_free(tc.summary);
   if (out != stdout)
     fclose(out);

@@ -1,8 +1,10 @@
 /* The guardian: a small process guestrace starts before it attaches,
  * outside its process group and session (so a signal to the tracer's
  * group or terminal does not reach it), that waits for the tracer on a
- * pipe. A tracer that ends cleanly writes 'C' before it exits; if the pipe
- * ends without it (SIGKILL, the OOM killer, a crash, a lost connection),
+ * pipe. A tracer that ends cleanly (gt_loop_close: nothing of ours left in
+ * the guest) writes 'C' before it exits; if the pipe ends without it
+ * (SIGKILL, the OOM killer, a crash, a lost connection, changes it could
+ * not undo and left held for us),
  * the guardian attaches as soon as the guest's stub accepts it (QEMU
  * accepts a new debugger once the dead tracer's socket is closed), repairs
  * the guest from the journal, lets it run and exits. It does nothing else;

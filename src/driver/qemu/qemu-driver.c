@@ -102,11 +102,48 @@ qemu_close(GtDriver *d)
       g_autofree char *det = NULL;
       if (q->thread_ids[0].pid > 0)
         det = g_strdup_printf("D;%" G_GINT64_MODIFIER "x", q->thread_ids[0].pid);
-      if (!det || !qemu_simple_request(q, det, NULL)) {
-        if (!gt_rsp_conn_is_gone(q->conn) && !qemu_simple_request(q, "D", &err))
+      gboolean detached = det && qemu_simple_request(q, det, NULL);
+      if (!detached && !gt_rsp_conn_is_gone(q->conn)) {
+        detached = qemu_simple_request(q, "D", &err);
+        if (!detached)
           g_warning("gdb stub: detach failed: %s", err->message);
       }
+      /* QEMU 7.2's 'D' (handle_detach in gdbstub/gdbstub.c) removes every
+       * breakpoint of the process, ours with them, before it continues. */
+      g_hash_table_iter_init(&it, q->bps);
+      while (detached && g_hash_table_iter_next(&it, &key, NULL))
+        gt_journal_note_bp(q->parent.journal, *(guint64 *)key, FALSE, NULL);
     }
+  }
+  g_clear_pointer(&q->conn, gt_rsp_conn_free);
+  if (q->detach_hook)
+    q->detach_hook(q->detach_data);
+  qemu_free(q);
+}
+
+/* Ends the connection without detaching, when a detach would let the guest
+ * run into a trap nobody catches (gt_driver_end). QEMU 7.2's gdb stub does
+ * nothing when a debugger's socket closes (gdb_chr_event handles only
+ * CHR_EVENT_OPENED): the run state and every breakpoint stay as they are.
+ * A VM stopped stays stopped; a running one runs until it hits one of the
+ * breakpoints, and stops there (RUN_STATE_DEBUG). The next debugger (the
+ * guardian, `guestrace recover`) is accepted once the socket is closed;
+ * it stops the VM, clears the breakpoints with its '?' and repairs from
+ * the journal before it lets the guest run. */
+static void
+qemu_abandon(GtDriver *d)
+{
+  QemuDriver *q = (QemuDriver *)d;
+  g_autoptr(GError) err = NULL;
+  if (q->conn && !gt_rsp_conn_is_gone(q->conn) && q->nvcpu > 0) {
+    /* A vCPU sent back from the trap must be sent before we go. */
+    if (!q->running && !qemu_flush_pc(q, &err))
+      g_warning("gdb stub: cannot set the instruction pointer before leaving: %s",
+                err->message);
+    /* The mode is the stub's, not the connection's: the next debugger
+     * would inherit it. */
+    if (!q->running && q->phys_mode && !gt_rsp_conn_is_gone(q->conn))
+      qemu_simple_request(q, "Qqemu.PhyMemMode:0", NULL);
   }
   g_clear_pointer(&q->conn, gt_rsp_conn_free);
   if (q->detach_hook)
@@ -128,6 +165,7 @@ void gt_qemu_driver_set_qemu_pid(GtDriver *d, pid_t pid) { ((QemuDriver *)d)->qe
 static const GtDriverOps qemu_ops = {
   .name = "qemu",
   .close = qemu_close,
+  .abandon = qemu_abandon,
   .vcpu_count = qemu_vcpu_count,
   .pause = qemu_pause,
   .resume = qemu_resume,

@@ -31,7 +31,8 @@ op(FakeConn *c, FwOp kind, GError **error)
     return FALSE;
   }
   c->counts[kind]++;
-  if (!c->armed || kind != c->fail_op || c->counts[kind] != c->fail_n)
+  if (!c->armed || kind != c->fail_op || c->counts[kind] < c->fail_n ||
+      (c->counts[kind] > c->fail_n && c->mode != FW_FAIL_FROM))
     return TRUE;
   if (c->mode == FW_FAIL_LOST) {
     c->lost = TRUE;
@@ -39,7 +40,7 @@ op(FakeConn *c, FwOp kind, GError **error)
                 fw_op_names[kind], c->fail_n);
   } else {
     g_set_error(error, GT_ERROR, kind == FW_OP_READ ? GT_ERROR_MEMORY : GT_ERROR_FAILED,
-                "fake: %s #%u failed", fw_op_names[kind], c->fail_n);
+                "fake: %s #%u failed", fw_op_names[kind], c->counts[kind]);
   }
   return FALSE;
 }
@@ -176,17 +177,25 @@ fc_event_fd(GtDriver *d)
   return ((FakeConn *)d)->efd;
 }
 
+static void
+fc_free(FakeConn *c)
+{
+  fw_set_last_counts(c->w, c->counts);
+  close(c->efd);
+  g_free(c);
+}
+
 /* Detaching as QEMU's driver does: pause, remove our breakpoints (each
- * noted in the journal), let the guest run. A broken connection does
- * nothing: the stub keeps its breakpoints. */
+ * noted in the journal), then 'D', which in QEMU removes every breakpoint
+ * left and lets the guest run (counted as a resume: it can be refused). A
+ * broken connection does nothing: the stub keeps its breakpoints; one that
+ * cannot pause the guest does not touch them while it runs. */
 static void
 fc_close(GtDriver *d)
 {
   FakeConn *c = (FakeConn *)d;
   g_autoptr(GError) err = NULL;
-  if (!c->lost && !fc_pause(d, &err))
-    g_clear_error(&err);
-  if (!c->lost) {
+  if (!c->lost && fc_pause(d, &err)) {
     g_autoptr(GArray) bps = g_array_new(FALSE, FALSE, sizeof(guint64));
     GHashTableIter it;
     gpointer key;
@@ -196,17 +205,29 @@ fc_close(GtDriver *d)
     for (guint i = 0; i < bps->len; i++)
       if (!fc_remove_bp(d, g_array_index(bps, guint64, i), &err))
         g_clear_error(&err);
+    if (op(c, FW_OP_RESUME, &err)) {
+      g_hash_table_iter_init(&it, fw_bps(c->w));
+      while (g_hash_table_iter_next(&it, &key, NULL))
+        gt_journal_note_bp(d->journal, *(guint64 *)key, FALSE, NULL);
+      g_hash_table_remove_all(fw_bps(c->w));
+      fw_resume(c->w);
+    }
   }
-  if (!c->lost && !fc_resume(d, &err))
-    g_clear_error(&err);
-  fw_set_last_counts(c->w, c->counts);
-  close(c->efd);
-  g_free(c);
+  fc_free(c);
+}
+
+/* Closing the socket without a detach (QEMU's stub then changes nothing:
+ * the guest stays as it is, breakpoints and all). */
+static void
+fc_abandon(GtDriver *d)
+{
+  fc_free((FakeConn *)d);
 }
 
 static const GtDriverOps fake_ops = {
   .name = "fake",
   .close = fc_close,
+  .abandon = fc_abandon,
   .vcpu_count = fc_vcpu_count,
   .pause = fc_pause,
   .resume = fc_resume,

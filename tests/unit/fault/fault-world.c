@@ -34,6 +34,9 @@ static const Sys syscalls[NSYS] = {
 };
 const char *const fw_syscalls[] = { "read", "write", "openat", "getpid", NULL };
 
+const char *const fw_mode_names[FW_FAIL_MODES] = { "refused once", "connection lost",
+                                                    "refused from then on" };
+
 const char *const fw_op_names[FW_OP_COUNT] = {
   "pause", "resume", "get_regs", "set_reg", "read", "write", "insert_bp", "remove_bp", "wait",
 };
@@ -461,11 +464,30 @@ fw_require_stopped(FakeWorld *w, const char *what)
     problem(w, "the tracer asked to %s while the guest ran", what);
 }
 
+/* The guest runs: a blocked call whose slot holds the trap, with no
+ * breakpoint to catch its return, will execute the int3 (whether or not
+ * the script returns through it before it ends). */
+static void
+check_traps_caught(FakeWorld *w)
+{
+  if (bp_at(w, w->trap))
+    return;
+  gboolean popped[NTASKS] = { FALSE };   /* on a vCPU at the trap: checked there */
+  for (guint v = 0; v < FW_NVCPUS; v++)
+    if (w->vcpu[v].state == VC_AT_TRAP)
+      popped[w->vcpu[v].task] = TRUE;
+  for (guint i = 0; i < NTASKS; i++)
+    if (w->tasks[i].in_call && !popped[i] && live_u64(w, w->tasks[i].slot) == w->trap)
+      problem(w, "the guest runs while the return slot of %s holds the trap and no "
+              "breakpoint catches it: kernel panic when it returns", task_specs[i].comm);
+}
+
 void
 fw_resume(FakeWorld *w)
 {
   g_queue_clear(&w->stops);
   w->running = TRUE;
+  check_traps_caught(w);
   for (guint v = 0; v < FW_NVCPUS; v++)
     if (w->vcpu[v].state != VC_FREE)
       continue_vcpu(w, v);

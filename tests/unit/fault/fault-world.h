@@ -24,8 +24,12 @@
  * `race` happens while the tracer pauses the guest at the end.
  *
  * The stub breakpoints model QEMU's: they belong to the guest, survive a
- * connection that breaks, and are all cleared by the next connection's
- * attach; a breakpoint hit with no tracer attached freezes the guest. */
+ * connection that breaks or is closed without a detach, are all cleared by
+ * a detach and by the next connection's attach; a breakpoint hit with no
+ * tracer attached freezes the guest. Whenever the guest is let run, a
+ * blocked call whose return slot holds the trap address with no
+ * breakpoint on the trap is a kernel panic waiting to happen: a problem,
+ * whether or not the script then returns through it. */
 #pragma once
 
 #include "driver/driver.h"
@@ -45,7 +49,12 @@ typedef enum {
                    * connection lives on */
   FW_FAIL_LOST,   /* the connection breaks at the op: it and every later op
                    * fail, wait() says GT_STOP_LOST */
+  FW_FAIL_FROM,   /* the op is refused from then on, every time, while the
+                   * connection lives on (a stub that keeps answering E01) */
+  FW_FAIL_MODES,
 } FwFailMode;
+
+extern const char *const fw_mode_names[FW_FAIL_MODES];
 
 typedef struct FakeWorld FakeWorld;
 

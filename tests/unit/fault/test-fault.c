@@ -107,9 +107,10 @@ journal_file(void)
   return g_build_filename(tmpdir, IDENTITY ".journal", NULL);
 }
 
-/* One traced session; the connection fails as told (n 0: never). */
-static void
-session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen)
+/* One traced session; the connection fails as told (n 0: never). Returns
+ * whether it ended clean (gt_loop_close); what is left is said in *left. */
+static gboolean
+session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen, char **left)
 {
   GtDriver *d = fw_connect(w, IDENTITY);
   g_autofree char *report = NULL;
@@ -134,47 +135,77 @@ session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen)
   }
   if (reload.source)
     g_source_remove(reload.source);
-  gt_loop_free(loop);   /* detaches */
+  g_autoptr(GError) end = NULL;
+  gboolean clean = gt_loop_close(loop, &end);   /* detaches, or leaves the guest held */
   fw_set_quit_hook(w, NULL, NULL);
   fw_set_reload_hook(w, NULL, NULL);
+  if (left)
+    *left = end ? g_strdup(end->message) : NULL;
+  return clean;
 }
 
 typedef struct {
-  guint runs, recovered, frozen, clean_end;
+  guint runs, recovered, frozen, clean_end, held;
 } Totals;
 
-/* A session, the guest running on, recovery where a journal is left;
- * then the checks. Returns what went wrong (NULL: nothing). */
+/* The guardian's repair: a fresh, working connection replays the journal. */
 static char *
-run(FwOp kind, guint n, FwFailMode mode, Seen *seen, guint *counts, Totals *totals)
+recover(FakeWorld *w)
+{
+  GtDriver *d = fw_connect(w, IDENTITY);
+  g_autofree char *report = NULL;
+  g_autoptr(GError) error = NULL;
+  if (!gt_driver_attach_journal(d, "fake", TRUE, &report, &error)) {
+    gt_driver_close(d);
+    return g_strdup_printf("recovery failed: %s", error->message);
+  }
+  if (g_test_verbose())
+    g_printerr("    recovery: %s\n", report ? report : "(nothing)");
+  gt_driver_close(d);
+  g_autofree char *jpath = journal_file();
+  if (g_file_test(jpath, G_FILE_TEST_EXISTS))
+    return g_strdup("the journal is still there after recovery");
+  return NULL;
+}
+
+/* A session, then, where a journal is left, recovery: at once (the
+ * guardian, guardian_first) or after the guest ran on alone (the guardian
+ * was killed too; the user runs `guestrace recover`); then the checks.
+ * Returns what went wrong (NULL: nothing). */
+static char *
+run(FwOp kind, guint n, FwFailMode mode, gboolean guardian_first, Seen *seen, guint *counts,
+    Totals *totals)
 {
   g_autoptr(FakeWorld) w = fw_new();
   seen_now = seen;
-  session(w, kind, n, mode, seen);
+  g_autofree char *left = NULL;
+  gboolean clean = session(w, kind, n, mode, seen, &left);
   if (counts)
     memcpy(counts, fw_last_counts(w), FW_OP_COUNT * sizeof *counts);
-  gboolean finished = fw_run_detached(w);
   g_autofree char *jpath = journal_file();
-  if (!finished)
-    totals->frozen++;
-  if (g_file_test(jpath, G_FILE_TEST_EXISTS)) {
-    totals->recovered++;
-    GtDriver *d = fw_connect(w, IDENTITY);
-    g_autofree char *report = NULL;
-    g_autoptr(GError) error = NULL;
-    if (!gt_driver_attach_journal(d, "fake", TRUE, &report, &error)) {
-      gt_driver_close(d);
-      return g_strdup_printf("recovery failed: %s", error->message);
-    }
-    if (g_test_verbose())
-      g_printerr("    recovery: %s\n", report ? report : "(nothing)");
-    gt_driver_close(d);
-    if (g_file_test(jpath, G_FILE_TEST_EXISTS))
-      return g_strdup("the journal is still there after recovery");
+  gboolean journal = g_file_test(jpath, G_FILE_TEST_EXISTS);
+  /* One predicate: the session says it ended clean exactly when it left
+   * nothing for the guardian. */
+  if (clean == journal)
+    return g_strdup_printf("the session says it ended %s, but %s journal is left%s%s",
+                           clean ? "clean" : "unclean", journal ? "a" : "no",
+                           left ? ": " : "", left ? left : "");
+  totals->held += !clean;
+  gboolean finished = TRUE;
+  if (!guardian_first) {
     finished = fw_run_detached(w);
+    totals->frozen += !finished;
+  }
+  if (journal) {
+    totals->recovered++;
+    char *bad = recover(w);
+    if (bad)
+      return bad;
   } else {
     totals->clean_end++;
   }
+  if (journal || guardian_first)
+    finished = fw_run_detached(w);
   seen_now = NULL;
   totals->runs++;
   char *bad = fw_check(w);
@@ -189,7 +220,7 @@ test_no_fault(void)
   Seen seen = { 0 };
   Totals t = { 0 };
   guint counts[FW_OP_COUNT];
-  g_autofree char *bad = run(0, 0, FW_FAIL_ONCE, &seen, counts, &t);
+  g_autofree char *bad = run(0, 0, FW_FAIL_ONCE, FALSE, &seen, counts, &t);
   g_assert_cmpstr(bad, ==, NULL);
   /* Every call made while tracing is recorded, with its result when it
    * returned before the end or while the tracer paused to stop (tail). */
@@ -202,34 +233,40 @@ test_no_fault(void)
     g_test_message("a whole session: %u %s", counts[k], fw_op_names[k]);
 }
 
+/* Every op failing at every N in one mode, recovery after the guest ran
+ * on alone or (guardian_first) at once. */
 static void
-test_every_fault(void)
+every_fault(FwFailMode mode, gboolean guardian_first)
 {
   Seen seen = { 0 };
   Totals t = { 0 };
   guint counts[FW_OP_COUNT];
-  g_autofree char *dry = run(0, 0, FW_FAIL_ONCE, &seen, counts, &t);
+  g_autofree char *dry = run(0, 0, FW_FAIL_ONCE, FALSE, &seen, counts, &t);
   g_assert_cmpstr(dry, ==, NULL);
   memset(&t, 0, sizeof t);
   guint failures = 0;
-  for (FwFailMode mode = FW_FAIL_ONCE; mode <= FW_FAIL_LOST; mode++) {
-    for (guint k = 0; k < FW_OP_COUNT; k++) {
-      for (guint n = 1; n <= counts[k]; n++) {
-        Seen s = { 0 };
-        g_autofree char *bad = run(k, n, mode, &s, NULL, &t);
-        if (bad) {
-          failures++;
-          g_printerr("FAIL: %s #%u %s: %s\n", fw_op_names[k], n,
-                     mode == FW_FAIL_LOST ? "(connection lost)" : "(refused)", bad);
-        }
+  for (guint k = 0; k < FW_OP_COUNT; k++) {
+    for (guint n = 1; n <= counts[k]; n++) {
+      Seen s = { 0 };
+      g_autofree char *bad = run(k, n, mode, guardian_first, &s, NULL, &t);
+      if (bad) {
+        failures++;
+        g_printerr("FAIL: %s #%u (%s): %s\n", fw_op_names[k], n, fw_mode_names[mode], bad);
       }
     }
   }
-  printf("# %u runs: %u ended with nothing to repair, %u needed recovery from the journal, "
-         "%u froze at a breakpoint before it (repaired); %u failed\n",
-         t.runs, t.clean_end, t.recovered, t.frozen, failures);
+  printf("# %s, recovery %s: %u runs: %u ended with nothing to repair, %u needed recovery "
+         "from the journal (%u left the guest held), %u froze at a breakpoint before it "
+         "(repaired); %u failed\n", fw_mode_names[mode],
+         guardian_first ? "at once" : "after the guest ran on", t.runs, t.clean_end,
+         t.recovered, t.held, t.frozen, failures);
   g_assert_cmpuint(failures, ==, 0);
 }
+
+static void test_fail_once(void) { every_fault(FW_FAIL_ONCE, FALSE); }
+static void test_fail_lost(void) { every_fault(FW_FAIL_LOST, FALSE); }
+static void test_fail_from(void) { every_fault(FW_FAIL_FROM, FALSE); }
+static void test_fail_from_guardian(void) { every_fault(FW_FAIL_FROM, TRUE); }
 
 /* A change recovery cannot make (the slot cannot be read) is said exactly
  * and fails a strict recovery (`guestrace recover`, the guardian), the
@@ -243,7 +280,7 @@ test_recover_unrepaired(void)
   seen_now = &seen;
   /* The connection breaks at the pause that ends tracing: the returns of
    * cat's read and tail's stay redirected. */
-  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen);
+  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen, NULL);
   g_autofree char *jpath = journal_file();
   g_assert_true(g_file_test(jpath, G_FILE_TEST_EXISTS));
   g_autofree char *slot = g_strdup_printf("return slot at %#" G_GINT64_MODIFIER "x (physical ",
@@ -284,7 +321,7 @@ test_unrepaired_slot_trapped(void)
   g_autoptr(FakeWorld) w = fw_new();
   Seen seen = { 0 };
   seen_now = &seen;
-  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen);
+  session(w, FW_OP_PAUSE, 3, FW_FAIL_LOST, &seen, NULL);
   /* The guest runs on: tail's read returns into the trap, the stub's
    * breakpoint freezes it there. */
   g_assert_false(fw_run_detached(w));
@@ -339,7 +376,10 @@ main(int argc, char **argv)
     g_assert_no_error(error);
   }
   g_test_add_func("/fault/no-fault", test_no_fault);
-  g_test_add_func("/fault/every-fault", test_every_fault);
+  g_test_add_func("/fault/every-fault/refused-once", test_fail_once);
+  g_test_add_func("/fault/every-fault/connection-lost", test_fail_lost);
+  g_test_add_func("/fault/every-fault/refused-from-then-on", test_fail_from);
+  g_test_add_func("/fault/every-fault/refused-from-then-on/guardian", test_fail_from_guardian);
   g_test_add_func("/fault/recover-unrepaired", test_recover_unrepaired);
   g_test_add_func("/fault/unrepaired-slot-trapped", test_unrepaired_slot_trapped);
   int rc = g_test_run();
