@@ -29,6 +29,18 @@ typedef struct {
   /* Enable the monitor ring and the events of `trap`; returns the ring
    * page (XEN_PAGE_SIZE bytes), owned by the back end. */
   void *(*monitor_enable)(void *be, GtXenTrap trap, GError **error);
+  /* Stop raising new events (trap monitoring off); the ring stays up so
+   * requests already on it can still be answered. */
+  void (*monitor_events_off)(void *be);
+  /* Unpause the (paused) domain, then wait, bounded, until every vCPU has
+   * entered the guest once: Xen applies an answered request's
+   * SET_REGISTERS and deferred CR write only then, from per-vCPU vm_event
+   * state that tearing the ring down frees. FALSE (and a warning's worth
+   * in error) if some vCPU did not run in time; the domain is unpaused
+   * either way. */
+  gboolean (*unpause_settled)(void *be, GError **error);
+  /* Tear the ring down (events off first). Call only after
+   * unpause_settled: an answer Xen has not applied yet is lost with it. */
   void (*monitor_disable)(void *be);
   /* Wait up to timeout_ms (-1 forever) for the ring's event channel.
    * *fired tells whether it fired. */

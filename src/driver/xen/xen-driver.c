@@ -54,35 +54,58 @@ insert_bp(GtDriver *d, guint64 va, GError **error)
   return xen_insert_bp(d, va, error);
 }
 
+/* Answer every request the ring holds (the domain is paused: nothing new
+ * comes in meanwhile; bounded all the same). */
+static void
+answer_queued(XenDriver *x)
+{
+  vm_event_request_t req;
+  for (guint n = 0; n < 64 && gt_xen_ring_get(&x->ring, &req); n++) {
+    vm_event_response_t rsp;
+    gt_xen_response(&req, NULL, FALSE, &rsp);
+    gt_xen_ring_put(&x->ring, &rsp, NULL);
+  }
+  gt_xen_ring_push(&x->ring);
+  x->be_ops->notify(x->be, NULL);
+}
+
+/* Detach from a live domain: with it paused, put every byte back, stop
+ * new events, answer every held and queued request; then let every vCPU
+ * run once before the ring goes, or Xen frees the answers it has not
+ * applied yet (xen-backend.h, unpause_settled): a vCPU answered while
+ * paused would resume three bytes into the restored instruction, or keep
+ * the previous task's CR3. */
+static void
+detach_live(XenDriver *x)
+{
+  g_autoptr(GError) err = NULL;
+  if (x->running && !xen_pause(&x->parent, &err))
+    g_warning("xen: cannot pause before detaching: %s", err->message);
+  xen_restore_all_bps(x);
+  if (x->ring_up)
+    x->be_ops->monitor_events_off(x->be);
+  xen_release_all(x);
+  if (x->ring_up)
+    answer_queued(x);
+  g_clear_error(&err);
+  gboolean unpaused = x->ring_up ? x->be_ops->unpause_settled(x->be, &err)
+                                 : x->be_ops->unpause(x->be, &err);
+  if (!unpaused)
+    g_warning("xen: detach: %s", err->message);
+  x->running = TRUE;
+}
+
 static void
 xen_close(GtDriver *d)
 {
   XenDriver *x = (XenDriver *)d;
   if (x->gone)
     gt_journal_forget(d->journal);   /* the domain shut down */
-  if (!x->gone && x->be_ops->alive(x->be)) {
-    g_autoptr(GError) err = NULL;
-    if (x->running && !xen_pause(d, &err))
-      g_warning("xen: cannot pause before detaching: %s", err->message);
-    xen_restore_all_bps(x);
-    xen_release_all(x);
-    if (x->ring_up) {
-      /* Nothing runs while paused; answer what came in meanwhile. */
-      vm_event_request_t req;
-      for (guint n = 0; n < 64 && gt_xen_ring_get(&x->ring, &req); n++) {
-        vm_event_response_t rsp;
-        gt_xen_response(&req, NULL, FALSE, &rsp);
-        gt_xen_ring_put(&x->ring, &rsp, NULL);
-      }
-      gt_xen_ring_push(&x->ring);
-      x->be_ops->notify(x->be, NULL);
-    }
-  }
+  if (!x->gone && x->be_ops->alive(x->be))
+    detach_live(x);
   if (x->ring_up)
     x->be_ops->monitor_disable(x->be);
   xen_frames_clear(x);
-  if (!x->gone && x->be_ops->alive(x->be) && !x->be_ops->unpause(x->be, NULL))
-    g_warning("xen: cannot unpause the domain");
   x->be_ops->close(x->be);
   if (x->record)
     fclose(x->record);

@@ -90,6 +90,51 @@ hw_unpause(void *be, GError **error)
   return xc_domain_unpause(h->xch, h->domid) == 0 || xfail(error, GT_ERROR_FAILED, "unpause");
 }
 
+/* Xen 4.17 keeps an answer's SET_REGISTERS and deferred CR write in the
+ * vCPU's vm_event state (vm_event_set_registers(), monitor write_data),
+ * applies them when the vCPU next enters the guest (hvm_do_resume() ->
+ * hvm_vm_event_do_resume()), and frees that state when the ring is torn
+ * down (vm_event_disable() -> vm_event_cleanup_domain()). A vCPU has
+ * entered the guest since the sample taken while the domain was paused if
+ * it is running now, has run (its running time moved) or is blocked (it
+ * halted in the guest: a vCPU with an answer not applied yet is runnable,
+ * not blocked). */
+#define SETTLE_LIMIT_US (2 * G_USEC_PER_SEC)
+
+static gboolean
+entered_guest(XenHw *h, guint vcpu, guint64 t0)
+{
+  xc_vcpuinfo_t vi;
+  if (xc_vcpu_getinfo(h->xch, h->domid, vcpu, &vi) != 0)
+    return TRUE;   /* gone: nothing left to apply */
+  return !vi.online || vi.running || vi.blocked || vi.cpu_time != t0;
+}
+
+static gboolean
+hw_unpause_settled(void *be, GError **error)
+{
+  XenHw *h = be;
+  g_autofree guint64 *t0 = g_new0(guint64, h->nvcpu);
+  for (guint v = 0; v < h->nvcpu; v++) {
+    xc_vcpuinfo_t vi;
+    t0[v] = xc_vcpu_getinfo(h->xch, h->domid, v, &vi) == 0 ? vi.cpu_time : 0;
+  }
+  if (xc_domain_unpause(h->xch, h->domid) != 0)
+    return xfail(error, GT_ERROR_FAILED, "unpause");
+  gint64 end = g_get_monotonic_time() + SETTLE_LIMIT_US;
+  for (guint v = 0; v < h->nvcpu; v++)
+    while (!entered_guest(h, v, t0[v])) {
+      if (g_get_monotonic_time() > end) {
+        g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
+                    "xen: vCPU %u did not run within 2 s of being answered; Xen may drop "
+                    "its last answer (registers, CR3 write) with the ring", v);
+        return FALSE;
+      }
+      g_usleep(200);
+    }
+  return TRUE;
+}
+
 static gboolean
 hw_vcpu_running(void *be, guint vcpu, gboolean *running, GError **error)
 {
@@ -257,7 +302,7 @@ hw_monitor_enable(void *be, GtXenTrap trap, GError **error)
 }
 
 static void
-hw_monitor_disable(void *be)
+hw_monitor_events_off(void *be)
 {
   XenHw *h = be;
   if (!h->ring_page)
@@ -266,6 +311,15 @@ hw_monitor_disable(void *be)
     xc_monitor_write_ctrlreg(h->xch, h->domid, VM_EVENT_X86_CR3, false, false, 0, false);
   else
     xc_monitor_software_breakpoint(h->xch, h->domid, false);
+}
+
+static void
+hw_monitor_disable(void *be)
+{
+  XenHw *h = be;
+  if (!h->ring_page)
+    return;
+  hw_monitor_events_off(be);
   if (xc_monitor_disable(h->xch, h->domid) != 0)
     g_warning("xen: cannot disable the monitor ring: %s", g_strerror(errno));
   if (h->lport >= 0)
@@ -331,6 +385,8 @@ static const GtXenBackendOps hw_ops = {
   .map_frame = hw_map_frame,
   .unmap_frame = hw_unmap_frame,
   .monitor_enable = hw_monitor_enable,
+  .monitor_events_off = hw_monitor_events_off,
+  .unpause_settled = hw_unpause_settled,
   .monitor_disable = hw_monitor_disable,
   .wait_event = hw_wait_event,
   .notify = hw_notify,

@@ -41,6 +41,8 @@ fake_xen_new(void)
 void
 fake_xen_free(FakeXen *f)
 {
+  /* Every test: no answer was dropped by the ring's teardown. */
+  g_assert_cmpuint(f->lost, ==, 0);
   g_aligned_free(f->ring_page);
   g_free(f->ram);
   g_free(f);
@@ -174,13 +176,36 @@ fk_monitor_enable(void *be, GtXenTrap trap, GError **error)
 {
   FakeXen *f = be;
   f->monitor_on = TRUE;
+  f->events_on = TRUE;
+  f->rsp_seen = 0;
   f->trap = trap;
   /* Xen's side: the driver initialises the shared indexes after this. */
   FRONT_RING_INIT(&f->front, (vm_event_sring_t *)f->ring_page, PAGE);
   return f->ring_page;
 }
 
-static void fk_monitor_disable(void *be) { ((FakeXen *)be)->monitor_on = FALSE; }
+static void fk_monitor_events_off(void *be) { ((FakeXen *)be)->events_on = FALSE; }
+
+static gboolean
+fk_unpause_settled(void *be, GError **error)
+{
+  FakeXen *f = be;
+  /* Events still on, a vCPU could stop again before it settles. */
+  g_assert_false(f->events_on);
+  f->settles++;
+  f->answered = 0;
+  return fk_unpause(be, error);
+}
+
+static void
+fk_monitor_disable(void *be)
+{
+  FakeXen *f = be;
+  f->monitor_on = FALSE;
+  f->events_on = FALSE;
+  f->lost += (guint)__builtin_popcount(f->answered);   /* from vm_event_cleanup_domain() */
+  f->answered = 0;
+}
 
 static gboolean
 fk_wait_event(void *be, int timeout_ms, gboolean *fired, GError **error)
@@ -194,7 +219,14 @@ fk_wait_event(void *be, int timeout_ms, gboolean *fired, GError **error)
 static gboolean
 fk_notify(void *be, GError **error)
 {
-  ((FakeXen *)be)->notifies++;
+  FakeXen *f = be;
+  f->notifies++;
+  /* As vm_event_resume(): takes every response put so far. */
+  for (; f->monitor_on && f->rsp_seen != f->front.sring->rsp_prod; f->rsp_seen++) {
+    const vm_event_response_t *r = RING_GET_RESPONSE(&f->front, f->rsp_seen);
+    if ((r->flags & VM_EVENT_FLAG_VCPU_PAUSED) && r->vcpu_id < FAKE_MAX_VCPUS)
+      f->answered |= 1u << r->vcpu_id;
+  }
   return TRUE;
 }
 
@@ -219,6 +251,8 @@ const GtXenBackendOps fake_xen_ops = {
   .map_frame = fk_map_frame,
   .unmap_frame = fk_unmap_frame,
   .monitor_enable = fk_monitor_enable,
+  .monitor_events_off = fk_monitor_events_off,
+  .unpause_settled = fk_unpause_settled,
   .monitor_disable = fk_monitor_disable,
   .wait_event = fk_wait_event,
   .notify = fk_notify,

@@ -32,6 +32,14 @@ typedef struct {
   guint running_left;         /* vcpu_running answers TRUE this many times */
   gboolean closed;
   gboolean notified;           /* event channel pending, as Xen leaves it */
+  /* Xen applies an answer (SET_REGISTERS, a deferred CR write) only when
+   * the vCPU next enters the guest, and frees what is not applied when the
+   * ring is torn down. answered: vCPUs answered and not yet run (run =
+   * unpause_settled); lost: answers the ring's teardown dropped. */
+  gboolean events_on;
+  guint answered;             /* bit per vCPU */
+  RING_IDX rsp_seen;          /* responses up to here were taken by a notify */
+  guint settles, lost;
 } FakeXen;
 
 FakeXen *fake_xen_new(void);

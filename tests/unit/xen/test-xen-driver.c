@@ -246,8 +246,10 @@ test_two_held(void)
   g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
   g_assert_cmpuint(stop.vcpu, ==, 1);
   /* Quit while vCPU 1 is held: close answers it (rip untouched: the
-   * restored byte runs again). */
+   * restored byte runs again), with events off, and lets it run before
+   * the ring goes (fake_xen_free checks no answer was lost). */
   gt_driver_close(g_steal_pointer(&fx.d));
+  g_assert_cmpuint(fx.f->settles, ==, 1);
   g_assert_true(fake_xen_pop(fx.f, &rsp));
   g_assert_cmpuint(rsp.vcpu_id, ==, 1);
   g_assert_cmphex(rsp.flags, ==, VM_EVENT_FLAG_VCPU_PAUSED);
