@@ -240,75 +240,54 @@ e2e_tool_free(E2eTool *t)
   g_free(t);
 }
 
-/* Calls fn on each line of text (without its newline). Line by line with
- * memchr: g_strsplit's strstr is quadratic under ASan, whose interceptor
- * measures the rest of the text at every call (minutes for the 7 MB of a
- * 6.12 guest's kallsyms). */
-static void
-each_line(const char *text, gsize len, void (*fn)(const char *line, gsize n, gpointer user),
-          gpointer user)
+/* The JSON object of one line (after prefix, when prefix is not NULL),
+ * NULL when the line holds none; a bad object fails the test. */
+static JsonObject *
+json_line(const char *text, const char *prefix)
 {
-  for (const char *p = text, *end = text + len; p < end;) {
-    const char *nl = memchr(p, '\n', (gsize)(end - p));
-    const char *le = nl ? nl : end;
-    fn(p, (gsize)(le - p), user);
-    p = le + 1;
-  }
-}
-
-typedef struct {
-  const char *prefix;
-  GPtrArray *out;
-} JsonLines;
-
-static void
-json_line(const char *text, gsize n, gpointer user)
-{
-  JsonLines *j = user;
-  g_autofree char *copy = g_strndup(text, n);
+  g_autofree char *copy = g_strdup(text);
   char *line = g_strstrip(copy);
-  if (j->prefix) {
-    char *p = strstr(line, j->prefix);
+  if (prefix) {
+    char *p = strstr(line, prefix);
     if (!p)
-      return;
-    line = p + strlen(j->prefix);
+      return NULL;
+    line = p + strlen(prefix);
   }
   if (!*line || line[0] != '{')
-    return;
+    return NULL;
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   if (!json_parser_load_from_data(parser, line, -1, &error))
     g_error("bad JSON line '%s': %s", line, error->message);
-  g_ptr_array_add(j->out, json_object_ref(json_node_get_object(json_parser_get_root(parser))));
+  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
 }
 
 GPtrArray *
 e2e_parse_json_lines(const char *text, const char *prefix)
 {
-  JsonLines j = { prefix, g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref) };
-  each_line(text, strlen(text), json_line, &j);
-  return j.out;
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+  g_auto(GkLines) it = gk_lines(text, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));) {
+    JsonObject *o = json_line(l, prefix);
+    if (o)
+      g_ptr_array_add(out, o);
+  }
+  return out;
 }
 
-typedef struct {
-  const char *name;
-  gboolean found;
-  guint64 addr;
-} KsymFind;
-
-/* "ADDR TYPE NAME" (symbols of modules, "NAME\t[mod]", are not it). */
-static void
-ksym_line(const char *text, gsize n, gpointer user)
+/* The address of "ADDR TYPE NAME" if line is that (symbols of modules,
+ * "NAME\t[mod]", are not it). */
+static gboolean
+ksym_line(const char *line, gsize n, const char *name, guint64 *addr)
 {
-  KsymFind *k = user;
-  const char *end = text + n;
-  const char *sp1 = memchr(text, ' ', n);
+  const char *end = line + n;
+  const char *sp1 = memchr(line, ' ', n);
   const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (gsize)(end - sp1 - 1)) : NULL;
-  gsize want = strlen(k->name);
-  if (k->found || !sp2 || (gsize)(end - sp2 - 1) != want || memcmp(sp2 + 1, k->name, want))
-    return;
-  k->found = TRUE;
-  k->addr = g_ascii_strtoull(text, NULL, 16);
+  gsize want = strlen(name);
+  if (!sp2 || (gsize)(end - sp2 - 1) != want || memcmp(sp2 + 1, name, want))
+    return FALSE;
+  *addr = g_ascii_strtoull(line, NULL, 16);
+  return TRUE;
 }
 
 guint64
@@ -320,11 +299,13 @@ e2e_kallsyms_address(GkGuest *g, const char *name)
   g_autofree char *text = NULL;
   gsize len = 0;
   g_assert_true(g_file_get_contents(path, &text, &len, NULL));
-  KsymFind k = { name, FALSE, 0 };
-  each_line(text, len, ksym_line, &k);
-  if (!k.found)
-    g_error("%s is not in the guest's kallsyms", name);
-  return k.addr;
+  g_auto(GkLines) it = gk_lines(text, (gssize)len);
+  gsize n;
+  guint64 addr;
+  for (const char *l; (l = gk_lines_next(&it, &n));)
+    if (ksym_line(l, n, name, &addr))
+      return addr;
+  g_error("%s is not in the guest's kallsyms", name);
 }
 
 GPtrArray *

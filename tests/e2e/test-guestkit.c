@@ -32,18 +32,17 @@ static guint64 sym_addr(const char *text, const char *name, guint *count)
   guint64 addr = 0;
   guint n = 0;
   size_t nlen = strlen(name);
-  for (const char *l = text; l && *l;) {
-    const char *eol = strchr(l, '\n');
-    const char *sp1 = memchr(l, ' ', eol ? (size_t)(eol - l) : strlen(l));
+  g_auto(GkLines) it = gk_lines(text, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));) {
+    const char *sp1 = strchr(l, ' ');
     const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (sp2 && (!eol || sp2 < eol)) {
-      n++;
-      const char *sym = sp2 + 1;
-      if (!addr && strncmp(sym, name, nlen) == 0 &&
-          (sym[nlen] == '\n' || sym[nlen] == '\0' || sym[nlen] == '\t' || sym[nlen] == ' '))
-        addr = g_ascii_strtoull(l, NULL, 16);
-    }
-    l = eol ? eol + 1 : NULL;
+    if (!sp2)
+      continue;
+    n++;
+    const char *sym = sp2 + 1;
+    if (!addr && strncmp(sym, name, nlen) == 0 &&
+        (sym[nlen] == '\0' || sym[nlen] == '\t' || sym[nlen] == ' '))
+      addr = g_ascii_strtoull(l, NULL, 16);
   }
   if (count)
     *count = n;

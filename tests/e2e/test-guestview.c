@@ -165,15 +165,20 @@ test_fd_paths(void)
   g_autofree char *at = g_strdup_printf("openat(AT_FDCWD<%s>, ", cwd);
   g_ptr_array_add(want, g_steal_pointer(&at));
   g_autofree char *prefix = g_strdup_printf("[pid %" G_GINT64_FORMAT " gtw-fds] ", pid);
-  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-  for (guint i = 0; i < want->len; i++) {
-    gboolean found = FALSE;
-    for (guint k = 0; lines[k] && !found; k++)
-      found = g_str_has_prefix(lines[k], prefix) && strstr(lines[k], want->pdata[i]);
-    if (!found)
-      g_test_message("missing: %s%s", prefix, (char *)want->pdata[i]);
-    g_assert_true(found);
+  /* One pass over the lines, each line checked against every entry. */
+  g_autofree gboolean *found = g_new0(gboolean, want->len);
+  g_auto(GkLines) it = gk_lines(out, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));) {
+    if (!g_str_has_prefix(l, prefix))
+      continue;
+    for (guint i = 0; i < want->len; i++)
+      found[i] = found[i] || strstr(l, want->pdata[i]);
   }
+  for (guint i = 0; i < want->len; i++)
+    if (!found[i])
+      g_test_message("missing: %s%s", prefix, (char *)want->pdata[i]);
+  for (guint i = 0; i < want->len; i++)
+    g_assert_true(found[i]);
   /* The kinds the workload made, as the guest named them. */
   const char *kinds[] = { "<pipe:[", "<socket:[", "<anon_inode:[eventfd]>", "(deleted)",
                           "</bin/gtw-hello>", "</memfd:gtw-memfd>(deleted)", "</dev/null>",

@@ -234,9 +234,9 @@ test_json(void)
   g_auto(Hostile) h = { 0 };
   hostile_run(&h, "json");
   const char *out = h.out;
-  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-  for (char **l = lines; *l; l++)
-    g_assert_true(!**l || **l == '{');
+  g_auto(GkLines) it = gk_lines(out, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));)
+    g_assert_true(!*l || *l == '{');
   g_assert_true(g_utf8_validate(out, -1, NULL));
   python_parses(h.t->stdout_path);
   g_autoptr(GPtrArray) tr = e2e_parse_json_lines(out, NULL);
@@ -289,14 +289,14 @@ test_text(void)
   const char *out = h.out;
   /* Printable ASCII only; one line per call, each a record. */
   guint n = 0;
-  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    if (!**l)
+  g_auto(GkLines) it = gk_lines(out, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));) {
+    if (!*l)
       continue;
     n++;
-    for (const guchar *p = (const guchar *)*l; *p; p++)
+    for (const guchar *p = (const guchar *)l; *p; p++)
       g_assert_true(*p >= 0x20 && *p < 0x7f);
-    g_assert_true(g_str_has_prefix(*l, "[pid "));
+    g_assert_true(g_str_has_prefix(l, "[pid "));
   }
   g_assert_cmpuint(n, >, 12);
   /* Text shows envp's count only (and then does not read its strings). */

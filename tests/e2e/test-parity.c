@@ -48,15 +48,15 @@ static const Workload workloads[] = {
 static GPtrArray *
 guestrace_lines(const char *out, const char *comm)
 {
-  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
   g_autoptr(GHashTable) count = g_hash_table_new(g_str_hash, g_str_equal);
   g_autofree char *pattern = g_strdup_printf("^\\[pid (\\d+)(/\\d+)? %s\\] (.*)$", comm);
   g_autoptr(GRegex) re = g_regex_new(pattern, 0, 0, NULL);
   const char *best = NULL;
   guint best_n = 0;
-  for (char **l = lines; *l; l++) {
+  g_auto(GkLines) all = gk_lines(out, -1);
+  for (const char *l; (l = gk_lines_next(&all, NULL));) {
     g_autoptr(GMatchInfo) m = NULL;
-    if (!g_regex_match(re, *l, 0, &m))
+    if (!g_regex_match(re, l, 0, &m))
       continue;
     g_autofree char *pid = g_match_info_fetch(m, 1);
     const char *key = g_intern_string(pid);
@@ -66,9 +66,10 @@ guestrace_lines(const char *out, const char *comm)
       best = key, best_n = n;
   }
   GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
-  for (char **l = lines; *l && best; l++) {
+  g_auto(GkLines) again = gk_lines(out, -1);
+  for (const char *l; best && (l = gk_lines_next(&again, NULL));) {
     g_autoptr(GMatchInfo) m = NULL;
-    if (!g_regex_match(re, *l, 0, &m))
+    if (!g_regex_match(re, l, 0, &m))
       continue;
     g_autofree char *pid = g_match_info_fetch(m, 1);
     if (g_strcmp0(pid, best))

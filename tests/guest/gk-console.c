@@ -65,9 +65,8 @@ GPtrArray *gk_guest_workload_log(GkGuest *g, const char *prefix)
   g_autofree char *tag = g_str_has_suffix(prefix, " ") ? g_strdup(prefix)
                                                          : g_strconcat(prefix, " ", NULL);
   g_autofree char *text = g_strndup(g->console->str, g->console->len);
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (guint i = 0; lines[i]; i++) {
-    char *l = lines[i];
+  g_auto(GkLines) it = gk_lines(text, -1);
+  for (const char *l; (l = gk_lines_next(&it, NULL));) {
     while (*l == '\r')
       l++;
     if (!g_str_has_prefix(l, tag))

@@ -88,4 +88,22 @@ void gk_guest_free(GkGuest *g);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GkGuest, gk_guest_free)
 
+/* The lines of a text (len -1: up to its NUL), in one linear pass: use it,
+ * not g_strsplit, on anything large (see gk-lines.c). Each line comes
+ * without its '\n', NUL-terminated in the walker's own buffer, valid until
+ * the next call; a last line without '\n' counts, an empty text has none.
+ * The text must outlive the walker.
+ *   g_auto(GkLines) it = gk_lines(out, -1);
+ *   for (const char *l; (l = gk_lines_next(&it, NULL));) ... */
+typedef struct {
+  const char *p, *end;
+  GString *line;
+} GkLines;
+
+GkLines gk_lines(const char *text, gssize len);
+/* The next line (its length in *len unless len is NULL), NULL at the end. */
+const char *gk_lines_next(GkLines *it, gsize *len);
+void gk_lines_clear(GkLines *it);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GkLines, gk_lines_clear)
+
 G_END_DECLS
