@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,22 +39,6 @@ static guint pick_free_port(GError **error)
   }
   close(fd);
   return ntohs(a.sin_port);
-}
-
-typedef struct {
-  pid_t parent;
-} ChildSetup;
-
-static void child_setup(gpointer data)
-{
-  ChildSetup *cs = data;
-  /* QEMU dies with the process (well, the thread) that started it. */
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != cs->parent)
-    _exit(127);
-  /* Own process group: a terminal's Ctrl-C goes to the test (which tears
-   * the guest down), not straight to QEMU. */
-  setpgid(0, 0);
 }
 
 char *gk_kernel_cmdline(const GkOptions *o)
@@ -113,13 +96,10 @@ static gboolean spawn_qemu(GkGuest *g, const GkOptions *o, GError **error)
     return FALSE;
   }
   g_autoptr(GPtrArray) argv = qemu_argv(g, o);
-  ChildSetup cs = { .parent = getpid() };
   GPid pid = 0;
   g->t_start = g_get_monotonic_time();
   g->t_start_wall = g_get_real_time();
-  gboolean ok = g_spawn_async_with_pipes_and_fds(g->dir, (const char *const *)argv->pdata, NULL,
-      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-      child_setup, &cs, -1, logfd, logfd, NULL, NULL, 0, &pid, NULL, NULL, NULL, error);
+  gboolean ok = gk_spawn((const char *const *)argv->pdata, g->dir, logfd, &pid, error);
   close(logfd);
   if (!ok)
     return FALSE;

@@ -27,7 +27,14 @@ struct GkGuest {
   gboolean kallsyms_done;
 };
 
-/* gk-reaper.c: live guests torn down on SIGINT/SIGTERM/exit; stale sweep */
+/* gk-spawn.c: starts argv in dir (stdin /dev/null, stdout and stderr to
+ * out_fd), not reaped by GLib, killed by the kernel when the process ends
+ * by any means (PR_SET_PDEATHSIG, from a kit thread that lives as long as
+ * the process). */
+gboolean gk_spawn(const char *const *argv, const char *dir, int out_fd, GPid *pid,
+                  GError **error);
+
+/* gk-reaper.c: live guests torn down on exit and fatal signals; stale sweep */
 int gk_reaper_add(pid_t pid, const char *mem_path, const char *dir);
 void gk_reaper_remove(int slot);
 void gk_reaper_sweep_stale(void);

@@ -1,9 +1,13 @@
-/* guestkit: keeps a table of live guests so that SIGINT, SIGTERM, SIGABRT
- * (a failed assertion) or exit()
- * still kill their QEMU and remove their files, and sweeps what dead test
- * processes left behind (/dev/shm/gk-<pid>-*, <tmp>/gk-<pid>-*). The table
- * is fixed-size plain memory so the signal handler only reads it and only
- * calls async-signal-safe functions (kill, unlink, rmdir). */
+/* guestkit: keeps a table of live guests so that exit() and the signals
+ * that end a test (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT of a failed
+ * assertion, SIGTRAP of a GLib critical under G_DEBUG=fatal-criticals or a
+ * G_BREAKPOINT, SIGPIPE of a write to a closed pipe) still kill their QEMU
+ * (an adopted one too) and remove their files, and sweeps what dead test
+ * processes left behind (/dev/shm/gk-<pid>-*, <tmp>/gk-<pid>-*): after a
+ * SIGKILL no handler runs; the kernel kills a QEMU the kit started
+ * (gk-spawn.c) and the next boot sweeps the files. The table is fixed-size
+ * plain memory so the signal handler only reads it and only calls
+ * async-signal-safe functions (kill, unlink, rmdir). */
 #include "gk-private.h"
 
 #include <dirent.h>
@@ -27,8 +31,8 @@ typedef struct {
 static GkSlot slots[GK_MAX_LIVE];
 static GMutex slots_lock;
 static gboolean handlers_installed;
-/* SIGABRT too: a failed g_assert aborts the test process. */
-static const int handled[] = { SIGINT, SIGTERM, SIGABRT };
+/* Every signal that ends a test and can be caught (see the top). */
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGTRAP, SIGPIPE };
 static struct sigaction old_sa[G_N_ELEMENTS(handled)];
 
 /* Files the kit and QEMU create in a guest dir (handler-safe removal). */
