@@ -17,7 +17,17 @@ struct _GtLoop {
   GtExitReason reason;
   gboolean lost;              /* the connection to the hypervisor broke */
   GError *error;
+  guint more_stops_src;       /* idle source: stops left after a dispatch's budget */
 };
+
+/* Stops handled in one dispatch before the main loop runs its other
+ * sources: under a flow of stops from several vCPUs with no gap, SIGINT,
+ * the --duration timer or a reload (main-loop sources) still act, within
+ * 3 x this many stops: the rest of the dispatch under way, one more
+ * dispatch before a timer that fell due during it is seen (GLib checks
+ * timers against the time its iteration began), one in the iteration that
+ * runs the request before its source. The stops left wait in the driver. */
+#define GT_LOOP_STOP_BUDGET 64
 
 /* A loop over an attached guest (owned: closed on failure too), with the
  * offsets profile (NULL: the kernel's BTF). gt_loop_new_full attaches and

@@ -200,6 +200,20 @@ gt_loop_fail(GtLoop *loop, const GError *error)
   finish(loop, GT_EXIT_ERROR, error);
 }
 
+static gboolean on_stop_ready(gint fd, GIOCondition cond, gpointer data);
+
+/* The budget ran out: the drain goes on at the next iteration, after the
+ * other sources, even if the driver's fd is not readable (stops it has
+ * read already). */
+static gboolean
+on_more_stops(gpointer data)
+{
+  GtLoop *loop = data;
+  loop->more_stops_src = 0;
+  on_stop_ready(-1, 0, loop);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_stop_ready(gint fd, GIOCondition cond, gpointer data)
 {
@@ -208,7 +222,7 @@ on_stop_ready(gint fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;   /* finishing: the main loop is about to return */
   GtDriver *d = loop->vmi->driver;
   /* Drain: the driver may hold more than one stop already read. */
-  for (;;) {
+  for (guint n = 1;; n++) {
     g_autoptr(GError) error = NULL;
     GtStop stop = { 0 };
     if (!d->ops->wait(d, 0, &stop, &error)) {
@@ -236,6 +250,11 @@ on_stop_ready(gint fd, GIOCondition cond, gpointer data)
     }
     if (g_atomic_int_get(&loop->quit_requested)) {
       finish(loop, GT_EXIT_QUIT, NULL);
+      return G_SOURCE_CONTINUE;
+    }
+    if (n == GT_LOOP_STOP_BUDGET) {
+      if (!loop->more_stops_src)
+        loop->more_stops_src = g_idle_add_full(G_PRIORITY_DEFAULT, on_more_stops, loop, NULL);
       return G_SOURCE_CONTINUE;
     }
   }
@@ -282,6 +301,9 @@ gt_loop_run(GtLoop *loop)
   /* Both sources always return G_SOURCE_CONTINUE, so both still exist. */
   g_source_remove(quit_src);
   g_source_remove(stop_src);
+  if (loop->more_stops_src)
+    g_source_remove(loop->more_stops_src);
+  loop->more_stops_src = 0;
   g_clear_pointer(&loop->main, g_main_loop_unref);
   g_atomic_int_set(&loop->quit_requested, 0);
   if (loop->reason != GT_EXIT_GUEST_GONE && !loop->lost) {
