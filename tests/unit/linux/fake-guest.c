@@ -122,6 +122,34 @@ const GtLinuxOffsets fg_linux_offsets = {
   .pcpu_hot_current_task = G_MAXUINT,
 };
 
+GtLinuxOffsets
+fg_walker_offsets(void)
+{
+  GtLinuxOffsets o;
+  memset(&o, 0, sizeof o);
+  o.pcpu_hot_current_task = G_MAXUINT;
+  o.task_pid = fg_linux_offsets.task_pid, o.task_tgid = fg_linux_offsets.task_tgid;
+  o.task_tasks = fg_linux_offsets.task_tasks, o.task_mm = fg_linux_offsets.task_mm;
+  o.task_files = 0x90, o.task_fs = 0x98;
+  o.files_fdt = 0x20, o.fdt_max_fds = 0, o.fdt_fd = 8;
+  o.file_path = 0x10, o.path_mnt = 0, o.path_dentry = 8, o.file_inode = 0x20;
+  o.fs_root = 0x18, o.fs_pwd = 0x28;
+  o.dentry_parent = 0x18, o.dentry_name_len = 0x24, o.dentry_name = 0x28,
+  o.dentry_op = 0x60, o.dentry_inode = 0x30, o.dentry_hash_pprev = 0x10;
+  o.dop_dname = 0x38, o.inode_ino = 0x40;
+  o.mount_mnt = 0x20, o.mount_parent = 0x10, o.mount_mountpoint = 0x18, o.vfsmount_root = 0;
+  o.mm_mt_root = 0x48;
+  o.mr64_pivot = 8, o.mr64_slot = 128, o.mr64_meta_end = 248;
+  o.ma64_pivot = 8, o.ma64_slot = 80, o.ma64_meta_end = 240;
+  o.vma_start = 0, o.vma_end = 8, o.vma_pgoff = 0x20, o.vma_file = 0x28, o.vma_flags = 0x30;
+  o.mm_mmap = G_MAXUINT, o.vma_next = G_MAXUINT;
+  o.file_mapping = 0x40, o.as_xa_head = 0x10, o.xa_node_shift = 0, o.xa_node_slots = 0x28;
+  o.page_flags = 0, o.page_index = 0x20;
+  o.page_struct_size = FG_PAGE_STRUCT, o.pg_uptodate_bit = 2;
+  o.mt_leaf_64 = FG_MT_LEAF, o.mt_range_64 = FG_MT_RANGE, o.mt_arange_64 = FG_MT_ARANGE;
+  return o;
+}
+
 guint64
 fg_new_task(FakeGuest *fg, gint32 pid, gint32 tgid, const char *comm, guint64 parent,
             guint64 cred, guint64 mm)
@@ -209,4 +237,30 @@ fg_new_user_root(FakeGuest *fg, guint64 user_va, guint64 user_pa)
   put_phys(fg, pdpt + ((user_va >> 30) & 0x1ff) * 8, pd | flags);
   put_phys(fg, pd + ((user_va >> 21) & 0x1ff) * 8, user_pa | flags | PTE_PS);
   return root;
+}
+
+GtSymbols *
+fg_symbols(const char *map)
+{
+  g_autoptr(GError) error = NULL;
+  GtSymbols *syms = gt_symbols_parse(map, strlen(map), "test", &error);
+  g_assert_no_error(error);
+  return syms;
+}
+
+GtLinux *
+fg_linux(FakeGuest *fg, GtSymbols *syms, const GtLinuxOffsets *off)
+{
+  g_autoptr(GError) error = NULL;
+  GtLinux *lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, off, &error);
+  g_assert_no_error(error);
+  return lx;
+}
+
+void
+fg_linux_free(GtLinux *lx, GtSymbols *syms, FakeGuest *fg)
+{
+  gt_linux_free(lx);
+  gt_symbols_free(syms);
+  fg_free(fg);
 }

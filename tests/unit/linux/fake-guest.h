@@ -8,6 +8,8 @@
 
 #include <glib.h>
 #include "vmi/memory.h"
+#include "vmi/symbols.h"
+#include "os/linux/linux.h"
 #include "os/linux/offsets.h"
 
 #define FG_KBASE 0xffff888000000000ULL
@@ -40,6 +42,17 @@ guint64 fg_string(FakeGuest *fg, const char *s);
 extern const GtLinuxOffsets fg_linux_offsets;
 #define FG_TASK_SIZE 0x100
 
+/* The layout of what the fd, cwd, VMA and page-cache walkers read (files,
+ * fdtable, file, path, fs, dentry, mount; mm_struct's maple tree, its
+ * nodes, vm_area_struct, address_space's xarray, struct page), with the
+ * task fields of fg_linux_offsets, hand-written like them; no VMA list
+ * (mm->mmap, vm_next: the maple tree of 6.1+). */
+#define FG_MT_LEAF 1          /* maple_leaf_64 */
+#define FG_MT_RANGE 2         /* maple_range_64 */
+#define FG_MT_ARANGE 3        /* maple_arange_64 */
+#define FG_PAGE_STRUCT 64     /* sizeof(struct page) */
+GtLinuxOffsets fg_walker_offsets(void);
+
 /* A task_struct (fg_linux_offsets); parent 0: itself. mm 0 marks a kernel
  * thread. */
 guint64 fg_new_task(FakeGuest *fg, gint32 pid, gint32 tgid, const char *comm, guint64 parent,
@@ -57,3 +70,12 @@ guint64 fg_new_syscall_meta(FakeGuest *fg, const char *name, gint32 nr, guint32 
  * aligned, below 512 GiB) onto physical user_pa, user-accessible at every
  * level: a process's address space. */
 guint64 fg_new_user_root(FakeGuest *fg, guint64 user_va, guint64 user_pa);
+
+/* Symbols from the System.map text map; a map that does not parse fails
+ * the test. */
+GtSymbols *fg_symbols(const char *map);
+/* The Linux view of fg with syms and the layout off; fails the test when
+ * it cannot be built. */
+GtLinux *fg_linux(FakeGuest *fg, GtSymbols *syms, const GtLinuxOffsets *off);
+/* Frees what fg_linux, fg_symbols and fg_new made (each may be NULL). */
+void fg_linux_free(GtLinux *lx, GtSymbols *syms, FakeGuest *fg);

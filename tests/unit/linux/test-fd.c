@@ -12,25 +12,6 @@
 #define ANON_DNAME G_GUINT64_CONSTANT(0xffffffff81100200)
 #define OTHER_DNAME G_GUINT64_CONSTANT(0xffffffff81100300)
 
-static GtLinuxOffsets
-test_offsets(void)
-{
-  GtLinuxOffsets o;
-  memset(&o, 0, sizeof o);
-  o.pcpu_hot_current_task = G_MAXUINT;
-  o.task_pid = 0x10, o.task_tgid = 0x14, o.task_tasks = 0x30;
-  o.task_files = 0x90, o.task_fs = 0x98;
-  o.files_fdt = 0x20, o.fdt_max_fds = 0, o.fdt_fd = 8;
-  o.file_path = 0x10, o.path_mnt = 0, o.path_dentry = 8, o.file_inode = 0x20;
-  o.fs_root = 0x18, o.fs_pwd = 0x28;
-  o.dentry_parent = 0x18, o.dentry_name_len = 0x24, o.dentry_name = 0x28,
-  o.dentry_op = 0x60, o.dentry_inode = 0x30, o.dentry_hash_pprev = 0x10;
-  o.dop_dname = 0x38, o.inode_ino = 0x40;
-  o.mount_mnt = 0x20, o.mount_parent = 0x10, o.mount_mountpoint = 0x18,
-  o.vfsmount_root = 0;
-  return o;
-}
-
 typedef struct {
   FakeGuest *fg;
   GtSymbols *syms;
@@ -112,7 +93,7 @@ world_init(World *w)
 {
   memset(w, 0, sizeof *w);
   w->fg = fg_new(8);
-  w->off = test_offsets();
+  w->off = fg_walker_offsets();
   w->root_dentry = new_dentry(w, "/", 0, 0);
   w->root_mnt = new_mount(w, w->root_dentry, 0, 0);
   w->etc = new_dentry(w, "etc", w->root_dentry, 0);
@@ -162,19 +143,14 @@ world_init(World *w)
     "%016" G_GINT64_MODIFIER "x t sockfs_dname\n%016" G_GINT64_MODIFIER "x t pipefs_dname\n"
     "%016" G_GINT64_MODIFIER "x t anon_inodefs_dname\n%016" G_GINT64_MODIFIER "x t ns_dname\n",
     w->init_task, SOCKFS_DNAME, PIPEFS_DNAME, ANON_DNAME, OTHER_DNAME);
-  g_autoptr(GError) error = NULL;
-  w->syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_assert_no_error(error);
-  w->lx = gt_linux_new_with_offsets(w->fg->mem, w->syms, w->fg->cr3, &w->off, &error);
-  g_assert_no_error(error);
+  w->syms = fg_symbols(map);
+  w->lx = fg_linux(w->fg, w->syms, &w->off);
 }
 
 static void
 world_clear(World *w)
 {
-  gt_linux_free(w->lx);
-  gt_symbols_free(w->syms);
-  fg_free(w->fg);
+  fg_linux_free(w->lx, w->syms, w->fg);
 }
 
 static void

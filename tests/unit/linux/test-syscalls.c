@@ -22,10 +22,7 @@ make_syms(guint64 init_task, guint64 start, guint64 stop, const char *extra)
     "%016" G_GINT64_MODIFIER "x D __start_syscalls_metadata\n"
     "%016" G_GINT64_MODIFIER "x D __stop_syscalls_metadata\n%s",
     init_task, start, stop, extra ? extra : "");
-  g_autoptr(GError) error = NULL;
-  GtSymbols *syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_assert_no_error(error);
-  return syms;
+  return fg_symbols(map);
 }
 
 static void
@@ -68,9 +65,7 @@ test_metadata(void)
 
   g_autoptr(GtSymbols) syms = make_syms(FG_KBASE, start, start + sizeof metas, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &test_off,
-                                                    &error);
-  g_assert_no_error(error);
+  g_autoptr(GtLinux) lx = fg_linux(fg, syms, &test_off);
   g_autoptr(GHashTable) t = gt_linux_syscall_metadata(lx, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(g_hash_table_size(t), ==, 5);
@@ -140,8 +135,7 @@ test_metadata_runtime(void)
                                            var);
   g_autoptr(GtSymbols) syms = make_syms(FG_KBASE, section, section + 64, extra);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &test_off,
-                                                    &error);
+  g_autoptr(GtLinux) lx = fg_linux(fg, syms, &test_off);
   g_autoptr(GHashTable) t = gt_linux_syscall_metadata(lx, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(g_hash_table_size(t), ==, 2);
@@ -183,18 +177,15 @@ test_metadata_errors(void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GtSymbols) syms = make_syms(FG_KBASE, cases[i].start, cases[i].stop, NULL);
-    g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &test_off,
-                                                      &error);
-    g_assert_no_error(error);
+    g_autoptr(GtLinux) lx = fg_linux(fg, syms, &test_off);
     g_assert_null(gt_linux_syscall_metadata(lx, &error));
     g_assert_error(error, GT_ERROR, cases[i].code);
     g_clear_error(&error);
   }
   /* No symbols at all. */
   const char map[] = "ffff888000001000 D init_task\n0000000000001000 D current_task\n";
-  g_autoptr(GtSymbols) syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &test_off,
-                                                    &error);
+  g_autoptr(GtSymbols) syms = fg_symbols(map);
+  g_autoptr(GtLinux) lx = fg_linux(fg, syms, &test_off);
   g_assert_null(gt_linux_syscall_metadata(lx, &error));
   g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
 }

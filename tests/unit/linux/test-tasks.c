@@ -33,19 +33,14 @@ world_init(World *w, guint ram_mib)
   g_autofree char *map = g_strdup_printf(
     "%016" G_GINT64_MODIFIER "x D init_task\n"
     "%016x D current_task\n", w->init_task, PCPU_CURRENT);
-  g_autoptr(GError) error = NULL;
-  w->syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_assert_no_error(error);
-  w->lx = gt_linux_new_with_offsets(w->fg->mem, w->syms, w->fg->cr3, &test_off, &error);
-  g_assert_no_error(error);
+  w->syms = fg_symbols(map);
+  w->lx = fg_linux(w->fg, w->syms, &test_off);
 }
 
 static void
 world_clear(World *w)
 {
-  gt_linux_free(w->lx);
-  gt_symbols_free(w->syms);
-  fg_free(w->fg);
+  fg_linux_free(w->lx, w->syms, w->fg);
 }
 
 /* init_task -> init (1) -> kthreadd (2) -> sh (100, user) */
@@ -341,12 +336,10 @@ test_current_task_pcpu_hot(void)
   const char map[] = "ffff888000100000 D init_task\n"
                      "0000000000002000 D pcpu_hot\n";
   g_autoptr(GError) error = NULL;
-  g_autoptr(GtSymbols) syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_assert_no_error(error);
+  g_autoptr(GtSymbols) syms = fg_symbols(map);
   GtLinuxOffsets off = test_off;
   off.pcpu_hot_current_task = 0x18;
-  g_autoptr(GtLinux) lx = gt_linux_new_with_offsets(fg->mem, syms, fg->cr3, &off, &error);
-  g_assert_no_error(error);
+  g_autoptr(GtLinux) lx = fg_linux(fg, syms, &off);
   guint64 gs = fg_alloc(fg, 0x3000);
   fg_put_u64(fg, gs + 0x2018, FG_KBASE + 0x5000);
   guint64 cur = 0;
@@ -355,14 +348,14 @@ test_current_task_pcpu_hot(void)
 
   /* Without either symbol, construction fails and says why. */
   const char map2[] = "ffff888000100000 D init_task\n";
-  g_autoptr(GtSymbols) syms2 = gt_symbols_parse(map2, strlen(map2), "test", &error);
+  g_autoptr(GtSymbols) syms2 = fg_symbols(map2);
   g_assert_null(gt_linux_new_with_offsets(fg->mem, syms2, fg->cr3, &off, &error));
   g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
   g_assert_nonnull(strstr(error->message, "current_task"));
   g_clear_error(&error);
   /* No init_task. */
   const char map3[] = "0000000000002000 D current_task\n";
-  g_autoptr(GtSymbols) syms3 = gt_symbols_parse(map3, strlen(map3), "test", &error);
+  g_autoptr(GtSymbols) syms3 = fg_symbols(map3);
   g_assert_null(gt_linux_new_with_offsets(fg->mem, syms3, fg->cr3, &off, &error));
   g_assert_error(error, GT_ERROR, GT_ERROR_NOT_FOUND);
   g_assert_nonnull(strstr(error->message, "init_task"));

@@ -9,30 +9,6 @@
 #include "os/linux/linux.h"
 #include "fake-guest.h"
 
-#define MT_LEAF 1
-#define MT_RANGE 2
-#define MT_ARANGE 3
-#define PAGE_STRUCT 64
-
-static GtLinuxOffsets
-test_offsets(void)
-{
-  GtLinuxOffsets o;
-  memset(&o, 0, sizeof o);
-  o.pcpu_hot_current_task = G_MAXUINT;
-  o.task_mm = 0x58;
-  o.mm_mt_root = 0x48;
-  o.mr64_pivot = 8, o.mr64_slot = 128, o.mr64_meta_end = 248;
-  o.ma64_pivot = 8, o.ma64_slot = 80, o.ma64_meta_end = 240;
-  o.vma_start = 0, o.vma_end = 8, o.vma_pgoff = 0x20, o.vma_file = 0x28,
-  o.vma_flags = 0x30;
-  o.mm_mmap = G_MAXUINT, o.vma_next = G_MAXUINT;   /* the maple tree (6.1+) */
-  o.file_mapping = 0x40, o.as_xa_head = 0x10, o.xa_node_shift = 0, o.xa_node_slots = 0x28;
-  o.page_flags = 0, o.page_index = 0x20;
-  o.page_struct_size = PAGE_STRUCT, o.pg_uptodate_bit = 2;
-  o.mt_leaf_64 = MT_LEAF, o.mt_range_64 = MT_RANGE, o.mt_arange_64 = MT_ARANGE;
-  return o;
-}
 
 typedef struct {
   FakeGuest *fg;
@@ -47,31 +23,26 @@ world_init(World *w)
 {
   memset(w, 0, sizeof *w);
   w->fg = fg_new(16);
-  w->off = test_offsets();
+  w->off = fg_walker_offsets();
   w->task = fg_alloc(w->fg, 0x100);
   w->mm = fg_alloc(w->fg, 0x100);
   fg_put_u64(w->fg, w->task + w->off.task_mm, w->mm);
   /* struct pages for the first 4096 page frames (16 MiB). */
-  w->vmemmap = fg_alloc(w->fg, 4096 * PAGE_STRUCT);
+  w->vmemmap = fg_alloc(w->fg, 4096 * FG_PAGE_STRUCT);
   guint64 var = fg_alloc(w->fg, 8);
   fg_put_u64(w->fg, var, w->vmemmap);
   g_autofree char *map = g_strdup_printf("%016" G_GINT64_MODIFIER "x D init_task\n"
                                          "0000000000001000 D current_task\n"
                                          "%016" G_GINT64_MODIFIER "x D vmemmap_base\n",
                                          w->task, var);
-  g_autoptr(GError) error = NULL;
-  w->syms = gt_symbols_parse(map, strlen(map), "test", &error);
-  g_assert_no_error(error);
-  w->lx = gt_linux_new_with_offsets(w->fg->mem, w->syms, w->fg->cr3, &w->off, &error);
-  g_assert_no_error(error);
+  w->syms = fg_symbols(map);
+  w->lx = fg_linux(w->fg, w->syms, &w->off);
 }
 
 static void
 world_clear(World *w)
 {
-  gt_linux_free(w->lx);
-  gt_symbols_free(w->syms);
-  fg_free(w->fg);
+  fg_linux_free(w->lx, w->syms, w->fg);
 }
 
 static guint64
@@ -93,7 +64,7 @@ new_node(World *w, guint type, const guint64 *pivots, const guint64 *slots, guin
 {
   guint64 raw = fg_alloc(w->fg, 512);
   guint64 node = (raw + 255) & ~255ULL;
-  gboolean arange = type == MT_ARANGE;
+  gboolean arange = type == FG_MT_ARANGE;
   guint poff = arange ? w->off.ma64_pivot : w->off.mr64_pivot;
   guint soff = arange ? w->off.ma64_slot : w->off.mr64_slot;
   guint moff = arange ? w->off.ma64_meta_end : w->off.mr64_meta_end;
@@ -124,11 +95,11 @@ tree_normal(World *w, guint64 vmas[3], guint64 *root)
   const guint64 s1[] = { 0, vmas[0], 0, vmas[1], 0 };
   const guint64 p2[] = { 0x8fff };
   const guint64 s2[] = { vmas[2], 0 };
-  guint64 leaf1 = new_node(w, MT_LEAF, p1, s1, 5);
-  guint64 leaf2 = new_node(w, MT_LEAF, p2, s2, 2);
+  guint64 leaf1 = new_node(w, FG_MT_LEAF, p1, s1, 5);
+  guint64 leaf2 = new_node(w, FG_MT_LEAF, p2, s2, 2);
   const guint64 pr[] = { 0x6fff };
   const guint64 sr[] = { leaf1, leaf2 };
-  *root = new_node(w, MT_ARANGE, pr, sr, 2);
+  *root = new_node(w, FG_MT_ARANGE, pr, sr, 2);
   fg_put_u64(w->fg, w->mm + w->off.mm_mt_root, as_root(*root));
 }
 
@@ -190,11 +161,11 @@ test_vma_corrupt(void)
   fg_put_u64(w.fg, node + w.off.ma64_slot + 8, root);
   expect_corrupt(&w, 0x7000);
   /* A chain of distinct nodes deeper than the maple tree's height limit. */
-  guint64 child = new_node(&w, MT_RANGE, (const guint64[]) { 0x100 },
+  guint64 child = new_node(&w, FG_MT_RANGE, (const guint64[]) { 0x100 },
                            (const guint64[]) { 0, 0 }, 2);
   fg_put_u64(w.fg, node + w.off.ma64_slot + 8, child);
   for (guint i = 0; i < 40; i++) {
-    guint64 parent = new_node(&w, MT_RANGE, (const guint64[]) { 0x6fff },
+    guint64 parent = new_node(&w, FG_MT_RANGE, (const guint64[]) { 0x6fff },
                               (const guint64[]) { 0, child }, 2);
     child = parent;
   }
@@ -249,9 +220,7 @@ world_init_list(World *w, guint64 vmas[3])
   w->off.mm_mt_root = G_MAXUINT;
   w->off.mm_mmap = LIST_MMAP;
   w->off.vma_next = LIST_NEXT;
-  g_autoptr(GError) error = NULL;
-  w->lx = gt_linux_new_with_offsets(w->fg->mem, w->syms, w->fg->cr3, &w->off, &error);
-  g_assert_no_error(error);
+  w->lx = fg_linux(w->fg, w->syms, &w->off);
   g_assert_true(gt_linux_has_vmas(w->lx));
   vmas[0] = new_vma(w, 0x1000, 0x3000, 0, 0, 0);
   vmas[1] = new_vma(w, 0x5000, 0x6000, 0, 0, 0);
@@ -317,7 +286,7 @@ new_frame(World *w, const char *text)
 static guint64
 page_of(World *w, guint64 pfn, guint64 first, gboolean uptodate)
 {
-  guint64 p = w->vmemmap + pfn * PAGE_STRUCT;
+  guint64 p = w->vmemmap + pfn * FG_PAGE_STRUCT;
   fg_put_u64(w->fg, p + w->off.page_flags, uptodate ? 1ULL << w->off.pg_uptodate_bit : 0);
   fg_put_u64(w->fg, p + w->off.page_index, first);
   return p;
@@ -449,7 +418,7 @@ test_read_unfaulted(void)
   vmas[2] = new_vma(&w, 0x7000, 0x9000, file, 0, 0);
   const guint64 p1[] = { 0xfff, 0x2fff, 0x4fff, 0x5fff, 0x6fff };
   const guint64 s1[] = { 0, vmas[0], 0, vmas[1], 0, vmas[2] };
-  guint64 root = new_node(&w, MT_LEAF, p1, s1, 6);
+  guint64 root = new_node(&w, FG_MT_LEAF, p1, s1, 6);
   fg_put_u64(w.fg, w.mm + w.off.mm_mt_root, as_root(root));
 
   char buf[16];
