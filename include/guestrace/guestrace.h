@@ -295,6 +295,55 @@ GT_API gboolean gt_guest_recover(const char *guest, const GtLoopOptions *options
                                  char **report, GError **error);
 
 /**
+ * GtGuard:
+ *
+ * What a guardian process takes from a guest before a tracer attaches, so
+ * that it can put the guest back if the tracer dies without detaching
+ * (see gt_guard_new()).
+ */
+typedef struct _GtGuard GtGuard;
+
+/**
+ * gt_guard_new:
+ * @guest: the guest the tracer is about to attach to (as gt_loop_new()).
+ * @options: (nullable): only @mem_path, @lowmem and @timeout_ms are used.
+ * @error: return location for a #GError.
+ *
+ * Prepares to repair @guest. Call it before the tracer attaches, from
+ * another process that outlives the tracer. On Xen it maps the domain's
+ * monitor ring page, which is out of anyone's reach once the tracer has
+ * enabled the ring: then the vCPUs a killed tracer left waiting on its
+ * ring can be answered. Other hypervisors need nothing.
+ *
+ * Returns: (transfer full) (nullable): a guard, or NULL with @error set.
+ */
+GT_API GtGuard *gt_guard_new(const char *guest, const GtLoopOptions *options, GError **error);
+
+/**
+ * gt_guard_repair:
+ * @guard: a #GtGuard.
+ * @report: (out) (optional) (nullable) (transfer full): what was repaired,
+ *   as gt_guest_recover().
+ * @error: return location for a #GError.
+ *
+ * The tracer died: gt_guest_recover() with what @guard holds. On Xen it
+ * also answers every vCPU the dead tracer's monitor ring held (those on
+ * its traps sent back to the restored code), turns monitoring off and
+ * tears the ring down.
+ *
+ * Returns: as gt_guest_recover().
+ */
+GT_API gboolean gt_guard_repair(GtGuard *guard, char **report, GError **error);
+
+/**
+ * gt_guard_free:
+ * @guard: (nullable): a #GtGuard.
+ *
+ * Lets go of what @guard holds.
+ */
+GT_API void gt_guard_free(GtGuard *guard);
+
+/**
  * GtExitReason:
  * @GT_EXIT_NONE: the loop has not run.
  * @GT_EXIT_QUIT: gt_loop_quit() was called.

@@ -73,6 +73,14 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
   return NULL;
 }
 
+GtXenGuard *
+gt_driver_guard_new(const char *spec, GError **error)
+{
+  if (!g_str_has_prefix(spec, "xen:") || !spec[4])
+    return NULL;
+  return gt_xen_guard_new(spec + 4, error);
+}
+
 gboolean
 gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **report,
                          GError **error)
@@ -87,6 +95,8 @@ gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **
     g_prefix_error(error, "cannot keep a journal of our changes to %s: ", spec);
     return FALSE;
   }
+  if (d->ops->adopt && !d->ops->adopt(d, error))
+    return FALSE;
   GtRecovery r;
   if (!gt_driver_recover(d, &r, error))
     return FALSE;

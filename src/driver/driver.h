@@ -84,12 +84,17 @@ typedef struct {
   /* A file descriptor that becomes readable when wait() has something to
    * report, for integration in a GLib main loop; -1 if none. */
   int (*event_fd)(GtDriver *d);
+  /* Optional: called once the journal is open and before recovery, to
+   * take over what a dead session left held in the hypervisor (Xen, in the
+   * guardian: the vCPUs its monitor ring holds, xen-adopt.c). */
+  gboolean (*adopt)(GtDriver *d, GError **error);
   /* What a repair from the journal cannot undo on this hypervisor, said
    * after every report of one; NULL if nothing. */
   const char *repair_caveat;
 } GtDriverOps;
 
 typedef struct GtJournal GtJournal;
+typedef struct GtXenGuard GtXenGuard;
 
 struct GtDriver {
   const GtDriverOps *ops;
@@ -108,6 +113,8 @@ typedef struct {
   int timeout_ms;         /* per-request timeout, 0 = default (5 s) */
   gboolean stub_memory;   /* QEMU: without mem_path, read memory only through the
                            * gdb stub (not from a local QEMU's process): tests, benches */
+  GtXenGuard *xen_guard;  /* the guardian's hold on the domain's monitor ring page
+                           * (xen-guard.c); NULL otherwise */
 } GtDriverOptions;
 
 /* Open a driver from a guest spec: "qemu:HOST:PORT", "qmp:PATH",
@@ -138,6 +145,19 @@ GtDriver *gt_libvirt_driver_open(const char *uri, const char *name,
                                  const GtDriverOptions *opts, GError **error);
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
+
+/* The guardian, before the tracer attaches: what it must take then to
+ * repair the guest later (Xen: the monitor ring page, which is out of
+ * reach once the tracer enabled the ring; xen-guard.c). NULL without error
+ * when the driver of spec needs nothing. Given back in
+ * GtDriverOptions.xen_guard when the guardian repairs. */
+GtXenGuard *gt_driver_guard_new(const char *spec, GError **error);
+/* Xen's (xen-guard.c): domain is the spec after "xen:". */
+GtXenGuard *gt_xen_guard_new(const char *domain, GError **error);
+/* The ring page (XC_PAGE_SIZE bytes, read-write); NULL for a NULL guard. */
+void *gt_xen_guard_page(GtXenGuard *g);
+void gt_xen_guard_free(GtXenGuard *g);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtXenGuard, gt_xen_guard_free)
 
 /* Ends the session with d and frees it; the one place that decides how.
  * If a return slot may still hold the trap address (the journal says so:

@@ -14,6 +14,8 @@
 #define MAGIC 0x4752544aU        /* "JTRG" little-endian: guestrace journal */
 #define MAX_FILE (64u << 20)      /* a journal is never read beyond this */
 #define COMPACT_AT (1u << 20)     /* rewrite with only what is in force */
+#define LOCK_TRIES 100            /* a held lock is waited for 1 s */
+#define LOCK_RETRY_US 10000
 
 struct GtJournal {
   char *path;
@@ -303,6 +305,12 @@ gt_journal_open(const char *identity, GError **error)
                 g_strerror(errno));
     return NULL;
   }
+  /* A tracer that was just killed may still hold the lock for a moment:
+   * its descriptors are closed one by one as it exits, and the guardian
+   * wakes when the first (its pipe) goes. */
+  for (guint tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK &&
+                        tries < LOCK_TRIES; tries++)
+    g_usleep(LOCK_RETRY_US);
   if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
     g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
                 "another guestrace is attached to this guest (%s is locked)", path);

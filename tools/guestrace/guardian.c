@@ -13,11 +13,15 @@
  *
  * It is guestrace itself, executed again (`guestrace guardian FD GUEST
  * [MEM]`, FD the pipe's read end), so it starts clean of the tracer's
- * state. */
+ * state. Before the tracer attaches, the guardian takes what it will need
+ * (gt_guard_new(); on Xen the monitor ring page, out of reach once the
+ * tracer enabled the ring) and says so with a byte on its standard output,
+ * a second pipe; the tracer waits for it (bounded) before it attaches. */
 #include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +30,51 @@
 
 #define RECONNECT_FOR_MS 10000
 #define RECONNECT_EVERY_MS 50
+/* exec of guestrace and a few hypercalls; an ASan build in a nested dom0
+ * under TCG takes seconds */
+#define READY_WITHIN_MS 30000
 
 static int guardian_fd = -1;
+
+static void
+keep_open_across_exec(int fd)
+{
+  int fl = fcntl(fd, F_GETFD);
+  fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+}
+
+/* The guardian's byte on the ready pipe (or its end, if it died). */
+static void
+wait_ready(int fd)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  int r;
+  do
+    r = poll(&p, 1, READY_WITHIN_MS);
+  while (r < 0 && errno == EINTR);
+  char c;
+  if (r <= 0 || read(fd, &c, 1) != 1)
+    gt_cli_error("the guardian did not say it is ready within %d s: if guestrace is "
+                 "killed, the guest may need `guestrace recover`", READY_WITHIN_MS / 1000);
+}
 
 int
 gt_guardian_start(const char *guest, const char *mem)
 {
-  int p[2];
+  int p[2], ready[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return -1;
+  if (pipe2(ready, O_CLOEXEC) < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
   pid_t child = fork();
   if (child < 0) {
     close(p[0]);
     close(p[1]);
+    close(ready[0]);
+    close(ready[1]);
     return -1;
   }
   if (child == 0) {
@@ -46,24 +82,27 @@ gt_guardian_start(const char *guest, const char *mem)
     if (setsid() < 0 || fork() != 0)
       _exit(0);
     close(p[1]);
-    int fl = fcntl(p[0], F_GETFD);
-    fcntl(p[0], F_SETFD, fl & ~FD_CLOEXEC);
+    close(ready[0]);
+    keep_open_across_exec(p[0]);
     char fdstr[16];
     snprintf(fdstr, sizeof fdstr, "%d", p[0]);
     int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
+    if (devnull >= 0)
       dup2(devnull, 0);
-      dup2(devnull, 1);
-    }
+    dup2(ready[1], 1);
+    keep_open_across_exec(1);   /* dup2 onto itself would keep FD_CLOEXEC */
     char *argv[] = { "guestrace", "guardian", fdstr, (char *)guest, (char *)mem, NULL };
     execv("/proc/self/exe", argv);
     _exit(127);
   }
   close(p[0]);
+  close(ready[1]);
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR)
     ;
   guardian_fd = p[1];
+  wait_ready(ready[0]);
+  close(ready[0]);
   return 0;
 }
 
@@ -78,6 +117,41 @@ gt_guardian_release(void)
   guardian_fd = -1;
 }
 
+/* What the guardian takes before the tracer attaches; NULL if it cannot
+ * (then it repairs what the journal can). Said on standard output, the
+ * ready pipe, which is then /dev/null. */
+static GtGuard *
+prepare(const char *guest, const char *mem)
+{
+  GtLoopOptions opts = { 0 };
+  opts.mem_path = mem;
+  g_autoptr(GError) error = NULL;
+  GtGuard *guard = gt_guard_new(guest, &opts, &error);
+  if (!guard)
+    gt_cli_error("guardian: %s; if guestrace is killed, the guest may stay stuck",
+                 error->message);
+  ssize_t w = write(STDOUT_FILENO, "R", 1);
+  (void)w;
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, STDOUT_FILENO);
+    close(devnull);
+  }
+  return guard;
+}
+
+static gboolean
+repair(GtGuard *guard, const char *guest, const char *mem, GError **error)
+{
+  if (!guard)
+    return gt_cli_recover(guest, mem, 2000, error);
+  g_autofree char *report = NULL;
+  if (!gt_guard_repair(guard, &report, error))
+    return FALSE;
+  gt_cli_error("%s", report ? report : "guardian: nothing to repair");
+  return TRUE;
+}
+
 /* `guestrace guardian FD GUEST [MEM]` */
 int
 gt_cmd_guardian(int argc, char **argv)
@@ -87,20 +161,25 @@ gt_cmd_guardian(int argc, char **argv)
   int fd = atoi(argv[1]);
   const char *guest = argv[2];
   const char *mem = argc > 3 && *argv[3] ? argv[3] : NULL;
+  GtGuard *guard = prepare(guest, mem);
   char c = 0;
   ssize_t r;
   do
     r = read(fd, &c, 1);
   while (r < 0 && errno == EINTR);
   close(fd);
-  if (r == 1 && c == 'C')
+  if (r == 1 && c == 'C') {
+    gt_guard_free(guard);
     return GT_EXIT_OK;
+  }
   /* The tracer died without cleaning up. */
   gint64 deadline = g_get_monotonic_time() + RECONNECT_FOR_MS * 1000;
   for (;;) {
     g_autoptr(GError) error = NULL;
-    if (gt_cli_recover(guest, mem, 2000, &error))
+    if (repair(guard, guest, mem, &error)) {
+      gt_guard_free(guard);
       return GT_EXIT_OK;
+    }
     /* The stub takes the next debugger only once the dead one's socket is
      * closed: until then connecting fails or the handshake times out. */
     gboolean retry = error->domain == GT_ERROR &&
@@ -109,6 +188,7 @@ gt_cmd_guardian(int argc, char **argv)
     if (!retry || g_get_monotonic_time() > deadline) {
       gt_cli_error("guardian: cannot repair %s: %s; run `guestrace recover %s`", guest,
                    error->message, guest);
+      gt_guard_free(guard);
       return GT_EXIT_RUNTIME;
     }
     g_usleep(RECONNECT_EVERY_MS * 1000);

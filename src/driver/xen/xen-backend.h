@@ -29,6 +29,14 @@ typedef struct {
   /* Enable the monitor ring and the events of `trap`; returns the ring
    * page (XEN_PAGE_SIZE bytes), owned by the back end. */
   void *(*monitor_enable)(void *be, GtXenTrap trap, GError **error);
+  /* The guardian (xen-adopt.c): take over the monitor ring a dead tracer
+   * enabled, through the page the guard mapped before it did (xen-guard.c;
+   * the guard keeps that mapping). Then notify() hands responses to Xen by
+   * the XEN_VM_EVENT_RESUME domctl (the dead tracer's event channel is not
+   * ours), monitor_events_off() turns every kind of event we use off (the
+   * dead tracer's trap method is not known here), and monitor_disable()
+   * leaves the page to the guard. */
+  void (*monitor_adopt)(void *be, void *page);
   /* Stop raising new events (trap monitoring off); the ring stays up so
    * requests already on it can still be answered. */
   void (*monitor_events_off)(void *be);
@@ -58,6 +66,13 @@ GtDriver *gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap
 
 /* The real back end (xen-hw.c): attach to a domain by name or id. */
 void *gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error);
+/* A domain id from a name or a number (xenstore's /local/domain/N/name). */
+gboolean gt_xen_hw_domid(const char *domain, guint32 *domid, GError **error);
 /* "xen-DOMID-UUID" of the domain behind the real back end be, NULL if it
  * is gone: the identity its journal is kept under. */
 char *gt_xen_hw_identity(void *be);
+
+/* Makes d (just built, paused) the guardian's driver of the dead tracer's
+ * ring behind page: FALSE if page is not a ring guestrace enabled (then d
+ * stays a plain driver: recovery restores bytes only). */
+gboolean gt_xen_driver_adopt_ring(GtDriver *d, void *page);

@@ -11,8 +11,10 @@
  * Every patched byte is journalled before it is written (journal.h), so
  * a tracer killed with SIGKILL leaves its original bytes behind, and the
  * next attach (the guardian, `guestrace recover`) writes them back before
- * anything else. Not proven on Xen yet: whether vCPUs a dead monitor left
- * waiting on the ring are released by the new session's monitor. */
+ * anything else. The vCPUs a dead monitor left waiting on its ring can be
+ * released only by the guardian, which holds the ring page (xen-guard.c)
+ * and answers them (xen-adopt.c); a plain attach or `recover` cannot, and
+ * its repair report says so (repair_caveat). */
 #include <errno.h>
 #include <string.h>
 
@@ -41,6 +43,7 @@ ring_up(XenDriver *x, GError **error)
   if (!page)
     return FALSE;
   gt_xen_ring_init(&x->ring, page, XC_PAGE_SIZE, TRUE);
+  gt_xen_ring_mark(&x->ring);   /* for the guardian: this ring is guestrace's */
   x->ring_up = TRUE;
   return TRUE;
 }
@@ -82,11 +85,17 @@ detach_live(XenDriver *x)
   if (x->running && !xen_pause(&x->parent, &err))
     g_warning("xen: cannot pause before detaching: %s", err->message);
   xen_restore_all_bps(x);
+  xen_adopt_ready(x);
   if (x->ring_up)
     x->be_ops->monitor_events_off(x->be);
-  xen_release_all(x);
-  if (x->ring_up)
-    answer_queued(x);
+  if (x->adopted) {
+    if (x->ring_up)
+      xen_answer_adopted(x);   /* the guardian: every vCPU once (xen-adopt.c) */
+  } else {
+    xen_release_all(x);
+    if (x->ring_up)
+      answer_queued(x);
+  }
   g_clear_error(&err);
   gboolean unpaused = x->ring_up ? x->be_ops->unpause_settled(x->be, &err)
                                  : x->be_ops->unpause(x->be, &err);
@@ -114,21 +123,25 @@ xen_close(GtDriver *d)
   g_free(x);
 }
 
+#define XEN_OPS_COMMON \
+  .name = "xen", \
+  .close = xen_close, \
+  .vcpu_count = xen_vcpu_count, \
+  .pause = xen_pause, \
+  .resume = xen_resume, \
+  .resume_vcpu = xen_resume_vcpu, \
+  .get_regs = xen_get_regs, \
+  .set_reg = xen_set_reg, \
+  .read_phys = xen_read_phys, \
+  .write_phys = xen_write_phys, \
+  .insert_bp = insert_bp, \
+  .remove_bp = xen_remove_bp, \
+  .wait = xen_wait, \
+  .event_fd = xen_event_fd, \
+  .adopt = xen_adopt
+
 static const GtDriverOps xen_ops = {
-  .name = "xen",
-  .close = xen_close,
-  .vcpu_count = xen_vcpu_count,
-  .pause = xen_pause,
-  .resume = xen_resume,
-  .resume_vcpu = xen_resume_vcpu,
-  .get_regs = xen_get_regs,
-  .set_reg = xen_set_reg,
-  .read_phys = xen_read_phys,
-  .write_phys = xen_write_phys,
-  .insert_bp = insert_bp,
-  .remove_bp = xen_remove_bp,
-  .wait = xen_wait,
-  .event_fd = xen_event_fd,
+  XEN_OPS_COMMON,
   /* Xen 4.17 (tests/xen/README.md, "Hazard: SIGKILL"): vCPUs waiting on a
    * dead tracer's monitor ring stay paused, and no other process can map
    * that ring to answer them. Seen in the nested bed: bytes repaired, domU
@@ -137,6 +150,29 @@ static const GtDriverOps xen_ops = {
                    "them; no other process can answer that ring): if the domain does not run "
                    "on, only `xl destroy` ends it",
 };
+
+/* The guardian holding the dead tracer's ring page (xen-guard.c,
+ * xen-adopt.c): it answers those vCPUs itself when it detaches. */
+static const GtDriverOps xen_guardian_ops = {
+  XEN_OPS_COMMON,
+  .repair_caveat = "the vCPUs the dead session's monitor ring held are answered (sent "
+                   "back to the restored code), then monitoring is turned off and the ring "
+                   "torn down",
+};
+
+gboolean
+gt_xen_driver_adopt_ring(GtDriver *d, void *page)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (x->ring_up || !gt_xen_ring_marked(page))
+    return FALSE;
+  x->be_ops->monitor_adopt(x->be, page);
+  gt_xen_ring_adopt(&x->ring, page, XC_PAGE_SIZE);
+  x->ring_up = TRUE;
+  x->adopted = TRUE;
+  d->ops = &xen_guardian_ops;
+  return TRUE;
+}
 
 GtDriver *
 gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError **error)
@@ -218,9 +254,14 @@ gt_xen_driver_open(const char *spec, const GtDriverOptions *opts, GError **error
     return NULL;
   char *identity = gt_xen_hw_identity(be);
   GtDriver *d = gt_xen_driver_new(ops, be, trap, error);
-  if (d)
-    d->identity = identity;
-  else
+  if (!d) {
     g_free(identity);
+    return NULL;
+  }
+  d->identity = identity;
+  void *page = opts ? gt_xen_guard_page(opts->xen_guard) : NULL;
+  if (page && !gt_xen_driver_adopt_ring(d, page))
+    g_message("xen guardian: the ring page it holds is not a ring guestrace enabled (the "
+              "tracer died before it armed a trap?): restoring bytes only");
   return d;
 }

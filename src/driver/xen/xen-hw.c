@@ -31,6 +31,7 @@ typedef struct {
   void *ring_page;
   xenevtchn_port_or_error_t lport;
   GtXenTrap trap;
+  gboolean adopted;         /* ring_page is a dead tracer's ring, the guard's mapping */
 } XenHw;
 
 static void
@@ -307,7 +308,12 @@ hw_monitor_events_off(void *be)
   XenHw *h = be;
   if (!h->ring_page)
     return;
-  if (h->trap == GT_XEN_TRAP_CR3)
+  if (h->adopted) {
+    /* Whichever the dead tracer turned on; the other fails with EEXIST
+     * (arch_monitor_domctl_event(): already in the requested state). */
+    xc_monitor_write_ctrlreg(h->xch, h->domid, VM_EVENT_X86_CR3, false, false, 0, false);
+    xc_monitor_software_breakpoint(h->xch, h->domid, false);
+  } else if (h->trap == GT_XEN_TRAP_CR3)
     xc_monitor_write_ctrlreg(h->xch, h->domid, VM_EVENT_X86_CR3, false, false, 0, false);
   else
     xc_monitor_software_breakpoint(h->xch, h->domid, false);
@@ -324,7 +330,8 @@ hw_monitor_disable(void *be)
     g_warning("xen: cannot disable the monitor ring: %s", g_strerror(errno));
   if (h->lport >= 0)
     xenevtchn_unbind(h->xce, (evtchn_port_t)h->lport);
-  munmap(h->ring_page, XC_PAGE_SIZE);
+  if (!h->adopted)
+    munmap(h->ring_page, XC_PAGE_SIZE);
   h->ring_page = NULL;
   h->lport = -1;
 }
@@ -347,10 +354,39 @@ hw_wait_event(void *be, int timeout_ms, gboolean *fired, GError **error)
   return TRUE;
 }
 
+static void
+hw_monitor_adopt(void *be, void *page)
+{
+  XenHw *h = be;
+  h->ring_page = page;
+  h->adopted = TRUE;
+  h->lport = -1;
+}
+
+/* XEN_VM_EVENT_RESUME: Xen takes every response on the monitor ring, as
+ * an event-channel notification would (vm_event_domctl() ->
+ * vm_event_resume(); 0 or -ENODEV without a ring). libxenctrl 4.17 has no
+ * wrapper (xc_vm_event_control() is internal), so the domctl is issued
+ * directly. */
+static int
+vm_event_resume_op(XenHw *h)
+{
+  struct xen_domctl dc;
+  memset(&dc, 0, sizeof dc);
+  dc.cmd = XEN_DOMCTL_vm_event_op;
+  dc.domain = (domid_t)h->domid;
+  dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  dc.u.vm_event_op.op = XEN_VM_EVENT_RESUME;
+  dc.u.vm_event_op.mode = XEN_DOMCTL_VM_EVENT_OP_MONITOR;
+  return xc_domctl(h->xch, &dc);
+}
+
 static gboolean
 hw_notify(void *be, GError **error)
 {
   XenHw *h = be;
+  if (h->adopted)
+    return vm_event_resume_op(h) == 0 || xfail(error, GT_ERROR_FAILED, "resume the vm_event ring");
   if (h->lport < 0)
     return TRUE;
   return xenevtchn_notify(h->xce, (evtchn_port_t)h->lport) == 0 ||
@@ -385,6 +421,7 @@ static const GtXenBackendOps hw_ops = {
   .map_frame = hw_map_frame,
   .unmap_frame = hw_unmap_frame,
   .monitor_enable = hw_monitor_enable,
+  .monitor_adopt = hw_monitor_adopt,
   .monitor_events_off = hw_monitor_events_off,
   .unpause_settled = hw_unpause_settled,
   .monitor_disable = hw_monitor_disable,
@@ -423,6 +460,17 @@ resolve_name(const char *name, guint32 *domid, GError **error)
   return found;
 }
 
+gboolean
+gt_xen_hw_domid(const char *domain, guint32 *domid, GError **error)
+{
+  guint64 id;
+  if (g_ascii_string_to_unsigned(domain, 10, 0, G_MAXUINT16, &id, NULL)) {
+    *domid = (guint32)id;
+    return TRUE;
+  }
+  return resolve_name(domain, domid, error);
+}
+
 char *
 gt_xen_hw_identity(void *be)
 {
@@ -442,10 +490,7 @@ gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error)
 {
   g_autofree XenHw *h = g_new0(XenHw, 1);
   h->lport = -1;
-  guint64 id;
-  if (g_ascii_string_to_unsigned(domain, 10, 0, G_MAXUINT16, &id, NULL))
-    h->domid = (guint32)id;
-  else if (!resolve_name(domain, &h->domid, error))
+  if (!gt_xen_hw_domid(domain, &h->domid, error))
     return NULL;
   h->xch = xc_interface_open(NULL, NULL, 0);
   h->fm = xenforeignmemory_open(NULL, 0);

@@ -43,6 +43,8 @@ typedef struct {
   guint nvcpu;
   GtXenRing ring;
   gboolean ring_up;
+  gboolean adopted;         /* the guardian's: a dead tracer's ring (xen-adopt.c) */
+  gboolean adopt_done;      /* ... and its held vCPUs taken over (before recovery) */
   gboolean running;         /* the domain is unpaused by us */
   gboolean all_stop;        /* pause the domain at each stop (GT_XEN_STOP=domain) */
   gboolean gone;
@@ -86,6 +88,17 @@ gboolean xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error);
 gboolean xen_get_regs(GtDriver *d, guint vcpu, GtRegs *regs, GError **error);
 gboolean xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
                      GError **error);
+/* Put the response to held vCPU's request (not pushed): DENY for the CR
+ * trap, SET_REGISTERS with what set_reg changed (the CR trap: RIP past the
+ * patch if nothing did); the slot is then free. */
+gboolean xen_answer(XenDriver *x, guint vcpu, GError **error);
 /* Answer every held vCPU (reported or not) and push: used on close. */
 void xen_release_all(XenDriver *x);
 gboolean xen_check_stopped(XenDriver *x, const char *what, GError **error);
+
+/* xen-adopt.c: the guardian's driver of a dead tracer's ring */
+gboolean xen_adopt(GtDriver *d, GError **error);
+/* FALSE (and the ring left alone: ring_up cleared) if the guardian's
+ * driver never took the dead session's vCPUs over. */
+gboolean xen_adopt_ready(XenDriver *x);
+void xen_answer_adopted(XenDriver *x);

@@ -61,3 +61,28 @@ gt_xen_ring_push(GtXenRing *r)
 {
   RING_PUSH_RESPONSES(&r->back);
 }
+
+/* 8 bytes at the start of the shared ring's padding. */
+static const char RING_MARK[8] = { 'g', 't', '-', 'r', 'i', 'n', 'g', '1' };
+G_STATIC_ASSERT(sizeof(((vm_event_sring_t *)0)->__pad) >= sizeof RING_MARK);
+
+void
+gt_xen_ring_mark(GtXenRing *r)
+{
+  memcpy(r->back.sring->__pad, RING_MARK, sizeof RING_MARK);
+}
+
+gboolean
+gt_xen_ring_marked(const void *page)
+{
+  return memcmp(((const vm_event_sring_t *)page)->__pad, RING_MARK, sizeof RING_MARK) == 0;
+}
+
+void
+gt_xen_ring_adopt(GtXenRing *r, void *page, gsize size)
+{
+  gt_xen_ring_init(r, page, size, FALSE);
+  RING_IDX published = __atomic_load_n(&r->back.sring->rsp_prod, __ATOMIC_ACQUIRE);
+  r->back.rsp_prod_pvt = published;
+  r->back.req_cons = published + RING_SIZE(&r->back);
+}

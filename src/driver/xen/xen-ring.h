@@ -25,3 +25,18 @@ gboolean gt_xen_ring_pending(GtXenRing *r);
 gboolean gt_xen_ring_put(GtXenRing *r, const vm_event_response_t *rsp, GError **error);
 /* Publish the responses put so far (the caller then notifies Xen). */
 void gt_xen_ring_push(GtXenRing *r);
+
+/* The guardian's side (xen-adopt.c). The tracer marks the ring it enabled
+ * (in the shared page's padding, which neither Xen nor the ring macros
+ * touch after SHARED_RING_INIT), so that the guardian acts on a ring page
+ * only if it is the ring guestrace set up, never on another monitor's. */
+void gt_xen_ring_mark(GtXenRing *r);
+gboolean gt_xen_ring_marked(const void *page);
+/* Attach to the ring a dead monitor left, to answer its vCPUs: the dead
+ * monitor's private indexes are lost and it answered out of order, so a
+ * held request's slot may hold a later response already; the guardian
+ * answers per vCPU, not per slot, and every slot from the last published
+ * response on may take one (Xen 4.17 takes responses up to rsp_prod and
+ * ignores one for a vCPU it does not hold: vm_event_resume() checks
+ * vm_event_pause_count). Call again after Xen took a batch. */
+void gt_xen_ring_adopt(GtXenRing *r, void *page, gsize size);

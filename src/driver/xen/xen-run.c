@@ -63,8 +63,8 @@ wait_not_running(XenDriver *x, guint vcpu)
   }
 }
 
-static gboolean
-answer(XenDriver *x, guint vcpu, GError **error)
+gboolean
+xen_answer(XenDriver *x, guint vcpu, GError **error)
 {
   XenSlot *s = &x->slots[vcpu];
   struct vm_event_regs_x86 r = s->req.data.regs.x86;
@@ -255,7 +255,7 @@ release(XenDriver *x, guint vcpu, guint *answered, GError **error)
 {
   if (!x->slots[vcpu].held || !x->slots[vcpu].reported)
     return TRUE;
-  if (!answer(x, vcpu, error))
+  if (!xen_answer(x, vcpu, error))
     return FALSE;
   (*answered)++;
   return TRUE;
@@ -312,7 +312,7 @@ xen_release_all(XenDriver *x)
     g_autoptr(GError) err = NULL;
     if (!x->slots[v].held)
       continue;
-    if (answer(x, v, &err))
+    if (xen_answer(x, v, &err))
       answered++;
     else
       g_critical("xen: cannot release vCPU %u: %s", v, err->message);

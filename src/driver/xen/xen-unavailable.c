@@ -10,3 +10,14 @@ gt_xen_driver_open(const char *domain, const GtDriverOptions *opts, GError **err
               "(install libxen-dev and reconfigure)", domain);
   return NULL;
 }
+
+GtXenGuard *
+gt_xen_guard_new(const char *domain, GError **error)
+{
+  g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
+              "cannot guard xen:%s: guestrace was built without Xen support", domain);
+  return NULL;
+}
+
+void *gt_xen_guard_page(GtXenGuard *g) { return NULL; }
+void gt_xen_guard_free(GtXenGuard *g) { }

@@ -48,6 +48,24 @@ fake_xen_free(FakeXen *f)
   g_free(f);
 }
 
+FakeXen *
+fake_xen_clone(const FakeXen *f)
+{
+  FakeXen *c = fake_xen_new();
+  memcpy(c->ram, f->ram, FAKE_FRAMES * PAGE);
+  memcpy(c->ring_page, f->ring_page, PAGE);
+  c->nvcpus = f->nvcpus;
+  memcpy(c->regs, f->regs, sizeof c->regs);
+  c->front = f->front;
+  c->front.sring = c->ring_page;
+  c->rsp_seen = f->rsp_seen;
+  c->vm_paused = f->vm_paused;
+  c->monitor_on = f->monitor_on;
+  c->events_on = f->events_on;
+  c->trap = f->trap;
+  return c;
+}
+
 void
 fake_xen_map(FakeXen *f, guint64 va, guint frame)
 {
@@ -93,6 +111,8 @@ fake_xen_push_regs(FakeXen *f, guint32 reason, guint vcpu, const GtRegs *regs,
   } else if (reason == VM_EVENT_REASON_SOFTWARE_BREAKPOINT) {
     req.u.software_breakpoint.insn_length = 1;
   }
+  if (vcpu < FAKE_MAX_VCPUS)
+    f->vm_paused |= 1u << vcpu;
   memcpy(RING_GET_REQUEST(&f->front, f->front.req_prod_pvt), &req, sizeof req);
   f->front.req_prod_pvt++;
   RING_PUSH_REQUESTS(&f->front);
@@ -184,6 +204,13 @@ fk_monitor_enable(void *be, GtXenTrap trap, GError **error)
   return f->ring_page;
 }
 
+static void fk_monitor_adopt(void *be, void *page)
+{
+  FakeXen *f = be;
+  g_assert_true(page == f->ring_page);
+  f->adopted = TRUE;
+}
+
 static void fk_monitor_events_off(void *be) { ((FakeXen *)be)->events_on = FALSE; }
 
 static gboolean
@@ -224,8 +251,16 @@ fk_notify(void *be, GError **error)
   /* As vm_event_resume(): takes every response put so far. */
   for (; f->monitor_on && f->rsp_seen != f->front.sring->rsp_prod; f->rsp_seen++) {
     const vm_event_response_t *r = RING_GET_RESPONSE(&f->front, f->rsp_seen);
-    if ((r->flags & VM_EVENT_FLAG_VCPU_PAUSED) && r->vcpu_id < FAKE_MAX_VCPUS)
-      f->answered |= 1u << r->vcpu_id;
+    if (!(r->flags & VM_EVENT_FLAG_VCPU_PAUSED) || r->vcpu_id >= FAKE_MAX_VCPUS)
+      continue;
+    guint bit = 1u << r->vcpu_id;
+    if (!(f->vm_paused & bit)) {
+      f->ignored++;
+      continue;
+    }
+    f->vm_paused &= ~bit;
+    f->applied[r->vcpu_id] = *r;
+    f->answered |= bit;
   }
   return TRUE;
 }
@@ -251,6 +286,7 @@ const GtXenBackendOps fake_xen_ops = {
   .map_frame = fk_map_frame,
   .unmap_frame = fk_unmap_frame,
   .monitor_enable = fk_monitor_enable,
+  .monitor_adopt = fk_monitor_adopt,
   .monitor_events_off = fk_monitor_events_off,
   .unpause_settled = fk_unpause_settled,
   .monitor_disable = fk_monitor_disable,

@@ -40,6 +40,13 @@ typedef struct {
   guint answered;             /* bit per vCPU */
   RING_IDX rsp_seen;          /* responses up to here were taken by a notify */
   guint settles, lost;
+  /* vm_event_pause_count as a bit per vCPU: set by a request, cleared by
+   * the first response taken for it; Xen ignores a response for a vCPU it
+   * does not hold (vm_event_resume()). applied: that response. */
+  guint vm_paused;
+  vm_event_response_t applied[FAKE_MAX_VCPUS];
+  guint ignored;
+  gboolean adopted;           /* monitor_adopt: a guardian took the ring over */
 } FakeXen;
 
 FakeXen *fake_xen_new(void);
@@ -54,3 +61,6 @@ void fake_xen_map(FakeXen *f, guint64 va, guint frame);
 /* Take the next response; FALSE if none. */
 gboolean fake_xen_pop(FakeXen *f, vm_event_response_t *rsp);
 void fake_xen_free(FakeXen *f);
+/* A copy of f's guest, ring and vCPUs as the hypervisor has them (counters
+ * reset): the state a killed tracer leaves for the guardian. */
+FakeXen *fake_xen_clone(const FakeXen *f);
