@@ -22,7 +22,11 @@
  * tracer's own answer (xen_answer(): DENY for the CR trap, SET_REGISTERS)
  * with RIP back on the instruction the journal restores, or at the real
  * return address when recovery finds the vCPU on the return trap
- * (recover.c, through xen_get_regs/xen_set_reg on the held slot). Every
+ * (recover.c, through xen_get_regs/xen_set_reg on the held slot). A vCPU
+ * the dead tracer had already handled at the return trap (it puts the
+ * slot's own bytes back and journals that before it answers the vCPU) is
+ * not in the journal any more: its real return address is in the slot
+ * `ret` popped, which the tracer restored, at RSP - 8. Every
  * other vCPU is answered plainly: a context switch's CR3 write is allowed,
  * a guest's own int3 runs again once monitoring is off and raises its #BP
  * in the guest. Then the detach goes on as the tracer's does
@@ -34,11 +38,13 @@
 
 #define MOV_CR3_LEN 3   /* 0f 22 d8: mov %rax,%cr3 */
 
+#define KERNEL_HALF 0xffff800000000000ULL
+
 /* The trap of the dead session a vCPU at rip stopped on, from the
- * journal's patched code: the va of its first byte and the request's
- * reason. */
+ * journal's patched code: the va of its first byte, the request's reason,
+ * and whether it is the return trap (patched over int3 padding). */
 static gboolean
-trap_at(GArray *live, guint64 rip, guint64 *va, guint32 *reason)
+trap_at(GArray *live, guint64 rip, guint64 *va, guint32 *reason, gboolean *ret_trap)
 {
   for (guint i = 0; i < live->len; i++) {
     const GtJournalEntry *e = &g_array_index(live, GtJournalEntry, i);
@@ -52,6 +58,7 @@ trap_at(GArray *live, guint64 rip, guint64 *va, guint32 *reason)
       continue;
     }
     *va = e->va;
+    *ret_trap = e->orig[0] == 0xcc;
     return TRUE;
   }
   return FALSE;
@@ -78,6 +85,35 @@ hold(XenDriver *x, guint vcpu, const GtRegs *regs, guint64 va, guint32 reason)
   gt_xen_regs_to_event(&s->regs, &s->req.data.regs.x86);
 }
 
+static gboolean
+slot_in_journal(GArray *live, guint64 slot)
+{
+  for (guint i = 0; i < live->len; i++) {
+    const GtJournalEntry *e = &g_array_index(live, GtJournalEntry, i);
+    if (e->kind == GT_JOURNAL_WRITE && e->what == GT_JOURNAL_SLOT && e->va == slot)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* vcpu, held on the return trap at va, was handled by the dead tracer
+ * already (its slot is no longer in the journal): RIP from the slot. */
+static void
+returned_already(XenDriver *x, guint vcpu, guint64 va)
+{
+  XenSlot *s = &x->slots[vcpu];
+  guint64 slot = s->regs.r[GT_REG_RSP] - 8, pa = 0, ret = 0;
+  g_autoptr(GError) err = NULL;
+  if (!xen_translate(x, slot, &pa, &err) || !xen_read_raw(x, pa, &ret, 8, &err) ||
+      ret == va || ret < KERNEL_HALF) {
+    g_warning("xen guardian: vCPU %u is on the return trap and its real return address "
+              "is lost (slot %#" G_GINT64_MODIFIER "x: %s)", vcpu, slot,
+              err ? err->message : "not a kernel address");
+    return;
+  }
+  s->regs.r[GT_REG_RIP] = ret;
+}
+
 /* GtDriverOps.adopt: the journal is open, recovery has not run yet. */
 gboolean
 xen_adopt(GtDriver *d, GError **error)
@@ -90,10 +126,14 @@ xen_adopt(GtDriver *d, GError **error)
     GtRegs regs;
     guint64 va;
     guint32 reason;
+    gboolean ret_trap;
     if (!x->be_ops->get_regs(x->be, v, &regs, error))
       return FALSE;
-    if (trap_at(live, regs.r[GT_REG_RIP], &va, &reason))
-      hold(x, v, &regs, va, reason);
+    if (!trap_at(live, regs.r[GT_REG_RIP], &va, &reason, &ret_trap))
+      continue;
+    hold(x, v, &regs, va, reason);
+    if (ret_trap && !slot_in_journal(live, regs.r[GT_REG_RSP] - 8))
+      returned_already(x, v, va);
   }
   x->adopt_done = TRUE;
   return TRUE;

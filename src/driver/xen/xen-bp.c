@@ -41,8 +41,8 @@ try_root(XenDriver *x, guint64 root, gboolean la57, guint64 va, guint64 *pa)
   return TRUE;
 }
 
-static gboolean
-translate(XenDriver *x, guint64 va, guint64 *pa, GError **error)
+gboolean
+xen_translate(XenDriver *x, guint64 va, guint64 *pa, GError **error)
 {
   for (guint v = 0; v < x->nvcpu; v++) {
     GtRegs regs;
@@ -136,7 +136,7 @@ xen_insert_bp(GtDriver *d, guint64 va, GError **error)
   b->va = va;
   b->len = x->trap == GT_XEN_TRAP_CR3 ? 5 : 1;
   for (guint i = 0; i < b->len; i++) {
-    if ((i == 0 || ((va + i) & 0xfff) == 0) && !translate(x, va + i, &b->pa[i], error))
+    if ((i == 0 || ((va + i) & 0xfff) == 0) && !xen_translate(x, va + i, &b->pa[i], error))
       return FALSE;
     if (i > 0 && ((va + i) & 0xfff) != 0)
       b->pa[i] = b->pa[i - 1] + 1;

@@ -75,6 +75,8 @@ gboolean xen_insert_bp(GtDriver *d, guint64 va, GError **error);
 gboolean xen_remove_bp(GtDriver *d, guint64 va, GError **error);
 void xen_restore_all_bps(XenDriver *x);
 gboolean xen_is_bp(void *ctx, guint64 va);
+/* A kernel virtual address through a vCPU's page tables. */
+gboolean xen_translate(XenDriver *x, guint64 va, guint64 *pa, GError **error);
 /* Bytes patched at va, 0 if none. */
 guint xen_bp_len(XenDriver *x, guint64 va);
 /* Put the original bytes over [pa, pa+len) in buf (reads hide patches). */

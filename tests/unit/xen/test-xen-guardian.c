@@ -168,6 +168,40 @@ test_cr3_dead_ring(void)
   fake_xen_free(g);
 }
 
+/* The dead tracer had handled vCPU 1's return already: it put the slot's
+ * own bytes back and journalled that, but died before it answered. The
+ * guardian takes the real return address from the slot `ret` popped. */
+static void
+test_returned_already(void)
+{
+  const guint64 stack_va = FAKE_TEXT_VA + 0x5000, slot_va = stack_va + 0xef8;
+  const guint64 slot_pa = 21 * 4096 + 0xef8;
+  FakeXen *t = fake_xen_new();
+  fake_xen_map(t, stack_va, 21);
+  GtDriver *d = tracer(t, GT_XEN_TRAP_CR3, "xen-test-guardian-returned");
+  guint64 real = RET_ADDR, ours = FAKE_PAD;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(gt_journal_note_write(d->journal, GT_JOURNAL_SLOT, slot_pa, slot_va, &real,
+                                      &ours, 8, &err));
+  g_assert_true(d->ops->write_phys(d, slot_pa, &ours, 8, &err));
+  GtRegs r1 = regs_at(FAKE_PAD, slot_va + 8);
+  fake_xen_push_regs(t, VM_EVENT_REASON_WRITE_CTRLREG, 1, &r1, VM_EVENT_X86_CR3);
+  t->regs[1] = regs_at(FAKE_PAD + 3, slot_va + 8);
+  /* What the engine does at the return stop before it answers. */
+  g_assert_true(d->ops->write_phys(d, slot_pa, &real, 8, &err));
+  g_assert_true(gt_journal_note_undone(d->journal, slot_pa, &err));
+  FakeXen *g = kill_tracer(d, t);
+  g_autofree char *report = NULL;
+  GtDriver *gd = guardian(g, "xen-test-guardian-returned", &report);
+  gt_driver_close(gd);
+  assert_detached(g);
+  g_assert_cmphex(g->applied[1].flags, ==, VM_EVENT_FLAG_VCPU_PAUSED | VM_EVENT_FLAG_DENY |
+                                           VM_EVENT_FLAG_SET_REGISTERS);
+  g_assert_cmphex(g->applied[1].data.regs.x86.rip, ==, RET_ADDR);
+  g_assert_cmphex(g->applied[1].data.regs.x86.rsp, ==, slot_va + 8);
+  fake_xen_free(g);
+}
+
 /* The int3 trap: RIP stays on the int3; the same answers without DENY. */
 static void
 test_int3_dead_ring(void)
@@ -254,6 +288,7 @@ main(int argc, char **argv)
   g_setenv("GUESTRACE_JOURNAL_DIR", jdir, TRUE);
   g_test_add_func("/xen/guardian/cr3-dead-ring", test_cr3_dead_ring);
   g_test_add_func("/xen/guardian/int3-dead-ring", test_int3_dead_ring);
+  g_test_add_func("/xen/guardian/returned-already", test_returned_already);
   g_test_add_func("/xen/guardian/unmarked-page", test_unmarked_page);
   g_test_add_func("/xen/guardian/no-journal", test_no_journal);
   return g_test_run();
