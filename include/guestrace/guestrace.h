@@ -289,7 +289,9 @@ GT_API void gt_loop_free(GtLoop *loop);
  *
  * Returns: TRUE if the guest could be attached and everything repaired;
  *   FALSE with @error naming each change that could not be repaired (the
- *   journal keeps them for the next try; the guest runs on meanwhile).
+ *   journal keeps them for the next try). A return address that still
+ *   leads to the trap keeps the guest stopped meanwhile (it is not let run
+ *   into the trap with nobody to catch it); other changes let it run on.
  */
 GT_API gboolean gt_guest_recover(const char *guest, const GtLoopOptions *options,
                                  char **report, GError **error);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "e2e-util.h"
+#include "stub-proxy.h"
 
 static char *journal_dir;
 
@@ -294,6 +295,57 @@ test_user_jump(void)
     g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(got, k)), ==, GPOINTER_TO_INT(v));
 }
 
+/* A stub that keeps refusing to read registers (E01) from the moment the
+ * user asks guestrace to stop (stub-proxy.h, between guestrace and QEMU's
+ * stub): guestrace cannot tell whether a vCPU stands on the return trap,
+ * so it cannot put the redirected return addresses back (the journal
+ * entry of a vCPU's slot is what sends it on). It must not detach then
+ * (QEMU's detach removes the breakpoint on the trap, and the blocked
+ * calls would return into its int3): it leaves the guest held, says what
+ * is left in one line, exits 1, and the guardian (whose connection works)
+ * repairs the guest. */
+static void
+test_stub_refuses(void)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autoptr(StubProxy) proxy = stub_proxy_new("127.0.0.1", (guint16)gk_guest_gdb_port(g));
+  g_autofree char *spec = g_strdup_printf("qemu:127.0.0.1:%u", stub_proxy_port(proxy));
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
+                         "--format", "json", "-e", "read,clock_nanosleep", spec, NULL };
+  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, "gtw-block 25000", &error));
+  g_assert_true(gk_guest_wait_console(g, "GTW-BLOCK sleeping", 120, &error));
+  g_assert_true(gk_guest_wait_console(g, "GTW-BLOCK reading", 120, &error));
+  g_usleep(4 * G_USEC_PER_SEC);
+  stub_proxy_refuse(proxy, "gp");
+  int status = e2e_tool_finish(t, TRUE, 120);
+  g_autofree char *err = NULL;
+  for (int i = 0; i < 600; i++) {
+    g_free(err);
+    err = e2e_tool_stderr(t);
+    if (strstr(err, "return addresses restored"))
+      break;
+    g_usleep(50 * 1000);
+  }
+  g_test_message("stderr (%u register reads refused): %s", stub_proxy_refused(proxy), err);
+  g_assert_cmpuint(stub_proxy_refused(proxy), >, 0);
+  g_assert_cmpint(status, ==, 1);
+  /* One line says what is left and who repairs it. */
+  const char *left = strstr(err, "guestrace: could not undo all our changes to ");
+  g_assert_nonnull(left);
+  g_autofree char *line = g_strndup(left, strcspn(left, "\n"));
+  g_assert_cmpint(count_before(line, "return addresses still redirected"), >=, 2);
+  g_assert_nonnull(strstr(line, "until the guardian or `guestrace recover"));
+  /* The guardian repaired both through its own connection. */
+  g_assert_cmpint(count_before(err, "return addresses restored") +
+                  count_before(err, "vCPUs sent back"), >=, 2);
+  g_assert_cmpint(count_before(err, "could not be repaired"), ==, 0);
+  assert_guest_unharmed(g);
+  g_assert_true(journal_empty());
+}
+
 int
 main(int argc, char **argv)
 {
@@ -305,6 +357,7 @@ main(int argc, char **argv)
   g_test_add_func("/survive/sigkill-guardian", test_sigkill_guardian);
   g_test_add_func("/survive/sigkill-recover", test_sigkill_recover);
   g_test_add_func("/survive/sigkill-attach-repairs", test_sigkill_attach_repairs);
+  g_test_add_func("/survive/stub-refuses-registers", test_stub_refuses);
   int rc = g_test_run();
   g_rmdir(journal_dir);
   g_free(journal_dir);
