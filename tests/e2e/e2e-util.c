@@ -353,6 +353,33 @@ e2e_assert_opens_seen(GkGuest *g, const char *out)
   g_assert_cmpuint(opens, >, 0);
 }
 
+E2eTool *
+e2e_trace_gtw_files(GkGuest *g, char **word)
+{
+  *word = e2e_random_word();
+  const char *argv[] = { e2e_guestrace_path(), "--format", "json", "-e", "openat,write",
+                         gk_guest_spec(g), NULL };
+  E2eTool *t = e2e_tool_start(g, argv, "guestrace: tracing");
+  g_autofree char *cmd = g_strdup_printf("gtw-files %s", *word);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gk_guest_run(g, cmd, &error));
+  if (!gk_guest_wait_console(g, "GK-RUN-END rc=0", 240, &error)) {
+    g_autofree char *con = gk_guest_console(g);
+    g_autofree char *terr = e2e_tool_stderr(t);
+    g_test_message("console: %s\nguestrace: %s", con, terr);
+    g_assert_no_error(error);
+  }
+  return t;
+}
+
+void
+e2e_assert_gtw_files_seen(GkGuest *g, const char *out, const char *word)
+{
+  g_autofree char *want = g_strdup_printf("\"/tmp/%s-a\"", word);
+  g_assert_nonnull(strstr(out, want));
+  e2e_assert_opens_seen(g, out);
+}
+
 /* Runs a tool to completion: its exit status, stderr in *err, stdout in
  * *out when out is not NULL (else dropped, never mixed into the TAP stream). */
 int

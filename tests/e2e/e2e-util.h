@@ -63,6 +63,14 @@ guint64 e2e_kallsyms_address(GkGuest *g, const char *name);
 char *e2e_random_word(void);
 /* Every openat of the workload's own log appears in out. */
 void e2e_assert_opens_seen(GkGuest *g, const char *out);
+/* Starts guestrace --format json -e openat,write on g (its spec alone) and
+ * has the guest run gtw-files WORD, a fresh random word (*word), to its
+ * end with status 0 (else the test fails, showing the console and
+ * guestrace's stderr). guestrace is left running. */
+E2eTool *e2e_trace_gtw_files(GkGuest *g, char **word);
+/* out (that trace's stdout) holds gtw-files' "/tmp/WORD-a" and every open
+ * it logged. */
+void e2e_assert_gtw_files_seen(GkGuest *g, const char *out, const char *word);
 /* Runs a tool to completion: exit status; stdout in *out unless out is NULL
  * (then dropped), stderr in *err. */
 int e2e_run(const char *const *argv, char **out, char **err);

@@ -45,25 +45,18 @@ test_qmp_only(void)
 {
   GkOptions o = { .qmp_only = TRUE, .hold = TRUE };
   g_autoptr(GkGuest) g = e2e_boot_with(&o);
-  g_autofree char *word = e2e_random_word();
-  const char *argv[] = { e2e_guestrace_path(), "--format", "json", "-e", "openat,write",
-                         gk_guest_spec(g), NULL };
-  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
-  g_autofree char *cmd = g_strdup_printf("gtw-files %s", word);
-  g_autoptr(GError) error = NULL;
-  g_assert_true(gk_guest_run(g, cmd, &error));
-  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 240, &error));
+  g_autofree char *word = NULL;
+  g_autoptr(E2eTool) t = e2e_trace_gtw_files(g, &word);
   g_assert_cmpint(e2e_tool_finish(t, TRUE, 30), ==, 0);
   g_autofree char *out = e2e_tool_stdout(t);
-  g_autofree char *want = g_strdup_printf("\"/tmp/%s-a\"", word);
-  g_assert_nonnull(strstr(out, want));
-  e2e_assert_opens_seen(g, out);
+  e2e_assert_gtw_files_seen(g, out, word);
   assert_untouched(gk_guest_qmp_path(g));
   /* A second attach works the same way (nothing was left behind). */
   const char *argv2[] = { e2e_guestrace_path(), "ps", gk_guest_spec(g), NULL };
   g_autofree char *err2 = NULL;
   g_assert_cmpint(e2e_run(argv2, NULL, &err2), ==, 0);
   assert_untouched(gk_guest_qmp_path(g));
+  g_autoptr(GError) error = NULL;
   g_assert_true(gk_guest_release(g, &error));
   g_assert_true(gk_guest_wait_poweroff(g, 60));
 }

@@ -312,19 +312,8 @@ kill_and_recover(virDomainPtr dom, GkGuest *g)
 static virDomainPtr
 trace_domain(Daemon *d, virDomainPtr dom, const char *name, GkGuest *g)
 {
-  g_autofree char *word = e2e_random_word();
-  const char *argv[] = { e2e_guestrace_path(), "--format", "json", "-e", "openat,write",
-                         gk_guest_spec(g), NULL };
-  g_autoptr(E2eTool) t = e2e_tool_start(g, argv, "guestrace: tracing");
-  g_autofree char *cmd = g_strdup_printf("gtw-files %s", word);
-  g_autoptr(GError) error = NULL;
-  g_assert_true(gk_guest_run(g, cmd, &error));
-  if (!gk_guest_wait_console(g, "GK-RUN-END rc=0", 240, &error)) {
-    g_autofree char *con = gk_guest_console(g);
-    g_autofree char *terr = e2e_tool_stderr(t);
-    g_test_message("console: %s\nguestrace: %s", con, terr);
-    g_assert_no_error(error);
-  }
+  g_autofree char *word = NULL;
+  g_autoptr(E2eTool) t = e2e_trace_gtw_files(g, &word);
   /* libvirtd restarted under guestrace (a package upgrade does that): the
    * detach reconnects to remove its stub. */
   daemon_kill(d);
@@ -336,9 +325,7 @@ trace_domain(Daemon *d, virDomainPtr dom, const char *name, GkGuest *g)
   g_assert_null(strstr(terr, "cannot stop the gdb stub"));
   /* RAM was read from the QEMU process (found by its UUID), not the stub */
   g_assert_null(strstr(terr, "through the gdb stub"));
-  g_autofree char *want = g_strdup_printf("\"/tmp/%s-a\"", word);
-  g_assert_nonnull(strstr(out, want));
-  e2e_assert_opens_seen(g, out);
+  e2e_assert_gtw_files_seen(g, out, word);
   virDomainFree(dom);
   dom = virDomainLookupByName(d->conn, name);
   g_assert_nonnull(dom);

@@ -129,6 +129,19 @@ test_bad_blobs(void)
   btf__free(b);
 }
 
+/* The kernel BTF of what b built (b freed). */
+static GtKernelBtf *
+load_built(struct btf *b)
+{
+  guint32 size = 0;
+  const void *raw = btf__raw_data(b, &size);
+  g_autoptr(GError) error = NULL;
+  GtKernelBtf *kb = gt_kbtf_load_raw(raw, size, &error);
+  g_assert_no_error(error);
+  btf__free(b);
+  return kb;
+}
+
 /* struct outer {
  *   int a;                       // 0
  *   union {                      // 4: anonymous
@@ -178,14 +191,7 @@ synthetic(void)
   btf__add_field(b, "z", t_int5, 0, 0);
 
   btf__add_typedef(b, "outer_t", btf__find_by_name_kind(b, "outer", BTF_KIND_STRUCT));
-
-  guint32 size = 0;
-  const void *raw = btf__raw_data(b, &size);
-  g_autoptr(GError) error = NULL;
-  GtKernelBtf *kb = gt_kbtf_load_raw(raw, size, &error);
-  g_assert_no_error(error);
-  btf__free(b);
-  return kb;
+  return load_built(b);
 }
 
 static void
@@ -228,18 +234,6 @@ test_synthetic(void)
   g_assert_error(e2, GT_ERROR, GT_ERROR_UNSUPPORTED);
   g_assert_false(gt_kbtf_member_offset(kb, "outer", "in.nope", &off, &size, &e3));
   g_assert_error(e3, GT_ERROR, GT_ERROR_NOT_FOUND);
-}
-
-static GtKernelBtf *
-load_built(struct btf *b)
-{
-  guint32 size = 0;
-  const void *raw = btf__raw_data(b, &size);
-  g_autoptr(GError) error = NULL;
-  GtKernelBtf *kb = gt_kbtf_load_raw(raw, size, &error);
-  g_assert_no_error(error);
-  btf__free(b);
-  return kb;
 }
 
 /* 32 levels of structs, each with 16 anonymous members of the next level:
@@ -408,12 +402,7 @@ test_result_width(void)
     btf__add_func_param(b, "x", t_int);
     btf__add_func(b, names[i], BTF_FUNC_GLOBAL, proto);
   }
-  guint32 size = 0;
-  const void *raw = btf__raw_data(b, &size);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GtKernelBtf) kb = gt_kbtf_load_raw(raw, size, &error);
-  g_assert_no_error(error);
-  btf__free(b);
+  g_autoptr(GtKernelBtf) kb = load_built(b);
 
   const guint64 rax = 0xffffffff8047b701ull;   /* a true bool with garbage above */
   const gint64 want[] = { 1, (gint32)0x8047b701, 0xb701, (gint64)rax, 0x8047b701,
