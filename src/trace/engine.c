@@ -247,9 +247,8 @@ gt_engine_start(GtEngine *e, GError **error)
     return FALSE;
   }
   /* The trap first: a probe must never fire before its return can be
-   * caught. */
-  /* Return slots a dead session redirected and recovery could not put back
-   * need it too. */
+   * caught. Return slots a dead session redirected and recovery could not
+   * put back need it too. */
   if ((any_return_wanted(e, e->probes) ||
        gt_journal_slots_in_force(e->vmi->driver->journal)) &&
       !gt_engine_ensure_trap(e, error))
