@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "driver/qemu/qemu-driver.h"
+#include "driver/journal.h"
 #include "fake-stub.h"
 
 #define FOUR_G G_GUINT64_CONSTANT(0x100000000)
@@ -380,6 +381,74 @@ test_open_failures(void)
   fake_stub_assert_done(s);
 }
 
+/* A driver whose journal is the file named identity in a fresh directory,
+ * with one breakpoint inserted. */
+static GtDriver *
+journalled_driver(int fd, const char *identity)
+{
+  GtDriver *d = fake_stub_open_driver(fd, NULL);
+  d->identity = g_strdup(identity);
+  g_autofree char *report = NULL;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(gt_driver_attach_journal(d, "test", TRUE, &report, &err));
+  g_assert_null(report);
+  g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
+  guint64 orig = 0xffffffff81000abcULL, trap = FAKE_RIP + 1;
+  g_assert_true(gt_journal_note_write(d->journal, GT_JOURNAL_SLOT, 0x1000,
+                                      0xffffc90000001ff8ULL, &orig, &trap, 8, &err));
+  return d;
+}
+
+/* The end of a session (gt_driver_end). With a return slot still
+ * redirected (the journal says so) it does not detach: no z0, no D (QEMU
+ * would remove the trap's breakpoint and let the guest run into it), the
+ * connection just closes (QEMU then keeps the VM stopped with its
+ * breakpoints), the journal stays and the end says what is left. With the
+ * slot put back it detaches, and a 'D' counts every breakpoint gone even
+ * when its own z0 was refused (QEMU's 'D' removes them all): the end is
+ * clean and the journal removed. */
+static void
+test_end_held_or_detached(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("gt-qemu-end-XXXXXX", NULL);
+  g_setenv("GUESTRACE_JOURNAL_DIR", dir, TRUE);
+  int fd;
+  FakeStub *s = fake_stub_new(&fd);
+  fake_stub_script_connect(s, TRUE);
+  fake_stub_expect(s, "Z0," BP ",1", "OK");
+  fake_stub_expect(s, "Qqemu.PhyMemMode:0", "OK");   /* the stub's mode, not ours to keep */
+  fake_stub_start(s);
+  GtDriver *d = journalled_driver(fd, "held");
+  g_autofree char *path = g_strdup(gt_journal_path(d->journal));
+  g_autoptr(GError) err = NULL;
+  g_assert_false(gt_driver_end(d, &err));
+  g_assert_nonnull(strstr(err->message, "1 return addresses still redirected to the trap, 0 "
+                          "code bytes still patched, 1 breakpoints still set"));
+  fake_stub_assert_done(s);
+  g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+  g_unlink(path);
+  g_clear_error(&err);
+
+  s = fake_stub_new(&fd);
+  fake_stub_script_connect(s, TRUE);
+  fake_stub_expect(s, "Z0," BP ",1", "OK");
+  fake_stub_expect(s, "z0," BP ",1", "E01");
+  fake_stub_script_detach(s);
+  fake_stub_start(s);
+  d = journalled_driver(fd, "detached");
+  g_free(path);
+  path = g_strdup(gt_journal_path(d->journal));
+  g_assert_true(gt_journal_note_undone(d->journal, 0x1000, &err));
+  g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*cannot remove breakpoint*E01*");
+  g_assert_true(gt_driver_end(d, &err));
+  g_test_assert_expected_messages();
+  g_assert_no_error(err);
+  fake_stub_assert_done(s);
+  g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+  g_rmdir(dir);
+  g_unsetenv("GUESTRACE_JOURNAL_DIR");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -394,5 +463,6 @@ main(int argc, char **argv)
   g_test_add_func("/qemu-driver/no-phys-mode", test_no_phys_mode);
   g_test_add_func("/qemu-driver/ram-file", test_ram_file);
   g_test_add_func("/qemu-driver/open-failures", test_open_failures);
+  g_test_add_func("/qemu-driver/end-held-or-detached", test_end_held_or_detached);
   return g_test_run();
 }
