@@ -56,10 +56,6 @@ on_signal(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* SIGQUIT and SIGABRT (sent by someone else) end tracing as SIGINT does.
- * GLib cannot watch them, so a plain handler does: gt_loop_quit is
- * async-signal-safe. An abort() of our own still kills us after the
- * handler; then the guardian repairs the guest. */
 /* Ends the session. Only a clean end (gt_loop_close: nothing of ours left
  * in the guest) releases the guardian; otherwise it stays on watch and,
  * once we are gone, reconnects and repairs from the journal as after a
@@ -76,6 +72,10 @@ close_loop(GtLoop *loop)
   return TRUE;
 }
 
+/* SIGQUIT and SIGABRT (sent by someone else) end tracing as SIGINT does.
+ * GLib cannot watch them, so a plain handler does: gt_loop_quit is
+ * async-signal-safe. An abort() of our own still kills us after the
+ * handler; then the guardian repairs the guest. */
 static GtLoop *volatile quit_loop;
 
 static void
@@ -102,6 +102,19 @@ release_quit_signals(void)
   signal(SIGQUIT, SIG_DFL);
   signal(SIGABRT, SIG_DFL);
   quit_loop = NULL;
+}
+
+/* Once tracing has ended, the clean-up must not be cut short: a second
+ * Ctrl-C, or one sent as the guest powered off by itself, is ignored until
+ * we exit (GLib put the default action back when its watches went). The
+ * clean-up's requests are bounded by their timeouts; SIGKILL still ends
+ * it, and then the guardian repairs. */
+static void
+ignore_end_signals(void)
+{
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
 }
 
 /* SIGUSR1: flip the global action switch (the seed's "would-abort"). */
@@ -380,6 +393,7 @@ gt_cmd_trace(int argc, char **argv)
   g_source_remove(sigterm);
   g_source_remove(sighup);
   release_quit_signals();
+  ignore_end_signals();
   g_source_remove(sigusr1);
   g_source_remove(sigusr2);
   if (timer && g_main_context_find_source_by_id(NULL, timer))
