@@ -104,6 +104,19 @@ detach_live(XenDriver *x)
   x->running = TRUE;
 }
 
+/* What both ends share: the mapped frames, the back end, the memory. */
+static void
+xen_free(XenDriver *x)
+{
+  xen_frames_clear(x);
+  x->be_ops->close(x->be);
+  if (x->record)
+    fclose(x->record);
+  g_hash_table_unref(x->bps);
+  g_free(x->slots);
+  g_free(x);
+}
+
 static void
 xen_close(GtDriver *d)
 {
@@ -114,18 +127,31 @@ xen_close(GtDriver *d)
     detach_live(x);
   if (x->ring_up)
     x->be_ops->monitor_disable(x->be);
-  xen_frames_clear(x);
-  x->be_ops->close(x->be);
-  if (x->record)
-    fclose(x->record);
-  g_hash_table_unref(x->bps);
-  g_free(x->slots);
-  g_free(x);
+  xen_free(x);
+}
+
+/* Leave the domain as a killed tracer would, for the guardian to take
+ * over (xen-adopt.c): some return slot may still hold the trap, so the
+ * patched bytes and the monitor ring stay. Held vCPUs are answered with
+ * what the engine decided (one sent back from the return trap must be sent
+ * before we go) and our pause of the domain is dropped, so that what is
+ * left is the state the guardian is proven on (a tracer killed while the
+ * domain ran): a vCPU that reaches a trap waits on the ring for it. */
+static void
+xen_abandon(GtDriver *d)
+{
+  XenDriver *x = (XenDriver *)d;
+  g_autoptr(GError) err = NULL;
+  if (!x->gone && x->be_ops->alive(x->be) && !xen_resume(d, &err))
+    g_warning("xen: cannot let the domain run before leaving it to the guardian: %s",
+              err->message);
+  xen_free(x);
 }
 
 #define XEN_OPS_COMMON \
   .name = "xen", \
   .close = xen_close, \
+  .abandon = xen_abandon, \
   .vcpu_count = xen_vcpu_count, \
   .pause = xen_pause, \
   .resume = xen_resume, \

@@ -578,6 +578,40 @@ test_repair_report_caveat(void)
   fake_xen_free(fx.f);
 }
 
+/* A session that must leave a return slot to recovery abandons the domain
+ * (gt_driver_end): the trap bytes and the ring stay for the guardian, the
+ * vCPU it had sent back from the return trap is answered before it goes,
+ * and the domain is not left paused by us. */
+static void
+test_abandon(void)
+{
+  static const guint64 at_func_pad[] = { FAKE_FUNC, FAKE_PAD, 0 };
+  Fx fx;
+  GtDriver *d = fx_armed(&fx, at_func_pad);
+  g_autoptr(GError) err = NULL;
+  fake_xen_push(fx.f, VM_EVENT_REASON_SOFTWARE_BREAKPOINT, 1, FAKE_PAD, 0);
+  GtStop stop;
+  wait_stop(d, &stop);
+  g_assert_cmpint(stop.kind, ==, GT_STOP_BREAKPOINT);
+  g_assert_true(d->ops->pause(d, &err));
+  g_assert_true(d->ops->set_reg(d, 1, GT_REG_RIP, FAKE_PLAIN, &err));
+  g_assert_nonnull(d->ops->abandon);
+  d->ops->abandon(g_steal_pointer(&fx.d));
+  g_assert_true(fx.f->closed);
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  g_assert_true(fx.f->monitor_on);
+  g_assert_true(fx.f->events_on);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC)], ==, 0xcc);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PAD)], ==, 0xcc);
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 1);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, FAKE_PLAIN);
+  g_assert_false(fake_xen_pop(fx.f, &rsp));
+  fx.f->answered = 0;   /* the guardian's detach lets it run; not modelled here */
+  fake_xen_free(fx.f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -596,5 +630,6 @@ main(int argc, char **argv)
   g_test_add_func("/xen/repair-report-caveat", test_repair_report_caveat);
   g_test_add_func("/xen/pause-drains", test_pause_drains);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
+  g_test_add_func("/xen/abandon", test_abandon);
   return g_test_run();
 }
