@@ -149,7 +149,8 @@ gt_driver_end(GtDriver *d, GError **error)
     return TRUE;
   GtJournal *j = d->journal;
   char *identity = d->identity;
-  if (gt_journal_slots_in_force(j) && d->ops->abandon)
+  gboolean gone = d->ops->gone && d->ops->gone(d);
+  if (!gone && gt_journal_slots_in_force(j) && d->ops->abandon)
     d->ops->abandon(d);
   else
     d->ops->close(d);   /* notes its last undoing in j */

@@ -53,6 +53,10 @@ typedef struct {
    * detach would let it run into a trap nobody catches (see
    * gt_driver_end). Then free. */
   void (*abandon)(GtDriver *d);
+  /* Optional (NULL: never): TRUE once the guest has powered off or been
+   * destroyed; nothing of ours is left in it then, close forgets the
+   * journal. */
+  gboolean (*gone)(GtDriver *d);
   guint (*vcpu_count)(GtDriver *d);
   /* Stop every vCPU and wait until they are stopped. No-op if stopped. */
   gboolean (*pause)(GtDriver *d, GError **error);
@@ -160,7 +164,8 @@ void gt_xen_guard_free(GtXenGuard *g);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GtXenGuard, gt_xen_guard_free)
 
 /* Ends the session with d and frees it; the one place that decides how.
- * If a return slot may still hold the trap address (the journal says so:
+ * A guest that is gone (ops->gone) holds nothing of ours: closed, its
+ * journal forgotten. If a return slot may still hold the trap address (the journal says so:
  * gt_journal_slots_in_force), detaching would remove the breakpoint that
  * makes the trap safe and let the guest run into it: the connection is
  * abandoned (ops->abandon) and the journal kept for the guardian or

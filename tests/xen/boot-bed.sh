@@ -9,7 +9,7 @@ BED=${1:?usage: boot-bed.sh BEDDIR LOG [TIMEOUT]}
 LOG=${2:?log file}
 TMO=${3:-900}
 cd "$BED"
-exec timeout "$TMO" qemu-system-x86_64 -accel tcg,thread=single -m 3072 -smp 2 -cpu max \
+exec timeout "$TMO" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -cpu max \
   -kernel xen.bin \
   -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M noreboot smap=0" \
   -initrd "dom0-vmlinuz console=hvc0 earlyprintk=xen quiet,dom0-initrd.gz" \

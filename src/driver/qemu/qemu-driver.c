@@ -66,6 +66,12 @@ qemu_free(QemuDriver *q)
   g_free(q);
 }
 
+static gboolean
+qemu_gone(GtDriver *d)
+{
+  return ((QemuDriver *)d)->exited;
+}
+
 /* Leave the guest as we found it: running, without our breakpoints. */
 static void
 qemu_close(GtDriver *d)
@@ -166,6 +172,7 @@ static const GtDriverOps qemu_ops = {
   .name = "qemu",
   .close = qemu_close,
   .abandon = qemu_abandon,
+  .gone = qemu_gone,
   .vcpu_count = qemu_vcpu_count,
   .pause = qemu_pause,
   .resume = qemu_resume,

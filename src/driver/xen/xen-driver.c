@@ -117,6 +117,12 @@ xen_free(XenDriver *x)
   g_free(x);
 }
 
+static gboolean
+xen_gone(GtDriver *d)
+{
+  return ((XenDriver *)d)->gone;
+}
+
 static void
 xen_close(GtDriver *d)
 {
@@ -152,6 +158,7 @@ xen_abandon(GtDriver *d)
   .name = "xen", \
   .close = xen_close, \
   .abandon = xen_abandon, \
+  .gone = xen_gone, \
   .vcpu_count = xen_vcpu_count, \
   .pause = xen_pause, \
   .resume = xen_resume, \
