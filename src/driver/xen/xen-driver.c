@@ -57,21 +57,6 @@ insert_bp(GtDriver *d, guint64 va, GError **error)
   return xen_insert_bp(d, va, error);
 }
 
-/* Answer every request the ring holds (the domain is paused: nothing new
- * comes in meanwhile; bounded all the same). */
-static void
-answer_queued(XenDriver *x)
-{
-  vm_event_request_t req;
-  for (guint n = 0; n < 64 && gt_xen_ring_get(&x->ring, &req); n++) {
-    vm_event_response_t rsp;
-    gt_xen_response(&req, NULL, FALSE, &rsp);
-    gt_xen_ring_put(&x->ring, &rsp, NULL);
-  }
-  gt_xen_ring_push(&x->ring);
-  x->be_ops->notify(x->be, NULL);
-}
-
 /* Detach from a live domain: with it paused, put every byte back, stop
  * new events, answer every held and queued request; then let every vCPU
  * run once before the ring goes, or Xen frees the answers it has not
@@ -84,6 +69,13 @@ detach_live(XenDriver *x)
   g_autoptr(GError) err = NULL;
   if (x->running && !xen_pause(&x->parent, &err))
     g_warning("xen: cannot pause before detaching: %s", err->message);
+  g_clear_error(&err);
+  /* A request still on the ring (all-stop: put between a wait's drain and
+   * its pause) is classified while the breakpoints are known: one at our
+   * trap is held and answered as such (DENY), never allowed plainly,
+   * which would load RAX into CR3. */
+  if (!x->adopted && !xen_drain(x, &err))
+    g_warning("xen: detach: %s", err->message);
   xen_restore_all_bps(x);
   xen_adopt_ready(x);
   if (x->ring_up)
@@ -93,8 +85,6 @@ detach_live(XenDriver *x)
       xen_answer_adopted(x);   /* the guardian: every vCPU once (xen-adopt.c) */
   } else {
     xen_release_all(x);
-    if (x->ring_up)
-      answer_queued(x);
   }
   g_clear_error(&err);
   gboolean unpaused = x->ring_up ? x->be_ops->unpause_settled(x->be, &err)

@@ -96,6 +96,9 @@ gboolean xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
 gboolean xen_answer(XenDriver *x, guint vcpu, GError **error);
 /* Answer every held vCPU (reported or not) and push: used on close. */
 void xen_release_all(XenDriver *x);
+/* Take every request on the ring: background ones answered at once, ours
+ * (at a breakpoint still in the table) held. */
+gboolean xen_drain(XenDriver *x, GError **error);
 gboolean xen_check_stopped(XenDriver *x, const char *what, GError **error);
 
 /* xen-adopt.c: the guardian's driver of a dead tracer's ring */

@@ -136,8 +136,8 @@ handle_request(XenDriver *x, const vm_event_request_t *req, guint *answered, GEr
 }
 
 /* Take every request on the ring: answer background ones, hold ours. */
-static gboolean
-drain(XenDriver *x, GError **error)
+gboolean
+xen_drain(XenDriver *x, GError **error)
 {
   if (!x->ring_up)
     return TRUE;
@@ -199,7 +199,7 @@ xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
   if (!x->be_ops->wait_event(x->be, 0, &fired, error))
     return FALSE;
   for (;;) {
-    if (!drain(x, error))
+    if (!xen_drain(x, error))
       return FALSE;
     int v = unreported(x);
     if (v >= 0) {
@@ -235,7 +235,7 @@ xen_pause(GtDriver *d, GError **error)
   if (!x->be_ops->pause(x->be, error))
     return FALSE;
   x->running = FALSE;
-  if (!drain(x, error))
+  if (!xen_drain(x, error))
     return FALSE;
   if (unreported(x) < 0) {
     /* Nothing of ours is held: report the pause itself. */

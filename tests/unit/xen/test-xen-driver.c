@@ -612,6 +612,31 @@ test_abandon(void)
   fake_xen_free(fx.f);
 }
 
+/* A hook request still on the ring when the session detaches from a
+ * paused domain (all-stop: put between a wait's drain and its pause) is
+ * answered as a hook (DENY: the patched mov never loads RAX into CR3),
+ * not allowed plainly. */
+static void
+test_detach_classifies_queued(void)
+{
+  Fx fx;
+  fx_setup(&fx, GT_XEN_TRAP_CR3);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  g_assert_true(d->ops->pause(d, &err));
+  fake_xen_push(fx.f, VM_EVENT_REASON_WRITE_CTRLREG, 0, FAKE_FUNC, VM_EVENT_X86_CR3);
+  gt_driver_close(g_steal_pointer(&fx.d));
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 0);
+  g_assert_true(rsp.flags & VM_EVENT_FLAG_DENY);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_FUNC) + 1], ==, 0x1f);   /* the NOP is back */
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  fake_xen_free(fx.f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -631,5 +656,6 @@ main(int argc, char **argv)
   g_test_add_func("/xen/pause-drains", test_pause_drains);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   g_test_add_func("/xen/abandon", test_abandon);
+  g_test_add_func("/xen/detach-classifies-queued", test_detach_classifies_queued);
   return g_test_run();
 }
