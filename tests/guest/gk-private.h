@@ -13,6 +13,7 @@ struct GkGuest {
   char *qmp_path;           /* DIR/qmp.sock */
   gboolean qmp_only;
   gboolean adopted;         /* QEMU started by someone else (gk_guest_adopt) */
+  gboolean boot_oops_retried; /* booted again once after a kernel oops at boot */
   guint port;
   int slot;                 /* reaper slot, -1 if none */
   int ctl_fd;               /* control socket, -1 until gk_guest_run */
