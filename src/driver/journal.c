@@ -45,8 +45,8 @@ put64(guint8 *p, guint64 v)
     p[i] = (guint8)(v >> (8 * i));
 }
 
-static guint64
-get64(const guint8 *p)
+guint64
+gt_journal_u64(const guint8 *p)
 {
   guint64 v = 0;
   for (guint i = 8; i-- > 0;)
@@ -79,14 +79,14 @@ static gboolean
 decode(const guint8 *r, GtJournalEntry *e)
 {
   guint32 magic = r[0] | r[1] << 8 | r[2] << 16 | (guint32)r[3] << 24;
-  if (magic != MAGIC || r[7] != 0 || get64(r + 40) != checksum(r, 40))
+  if (magic != MAGIC || r[7] != 0 || gt_journal_u64(r + 40) != checksum(r, 40))
     return FALSE;
   memset(e, 0, sizeof *e);
   e->kind = r[4];
   e->what = r[5];
   e->len = r[6];
-  e->pa = get64(r + 8);
-  e->va = get64(r + 16);
+  e->pa = gt_journal_u64(r + 8);
+  e->va = gt_journal_u64(r + 16);
   memcpy(e->orig, r + 24, 8);
   memcpy(e->ours, r + 32, 8);
   switch (e->kind) {
@@ -368,6 +368,18 @@ gt_journal_lookup(GtJournal *j, guint64 pa, GtJournalEntry *out)
   if (e)
     *out = *e;
   return e != NULL;
+}
+
+gboolean
+gt_journal_slot_redirect(GtJournal *j, guint64 pa, guint64 va, guint64 *ours, guint64 *orig)
+{
+  GtJournalEntry e;
+  if (!gt_journal_lookup(j, pa, &e) || e.kind != GT_JOURNAL_WRITE ||
+      e.what != GT_JOURNAL_SLOT || e.len != 8 || e.va != va)
+    return FALSE;
+  *ours = gt_journal_u64(e.ours);
+  *orig = gt_journal_u64(e.orig);
+  return TRUE;
 }
 
 gboolean

@@ -68,6 +68,12 @@ gboolean gt_journal_note_write(GtJournal *j, GtJournalWhat what, guint64 pa, gui
                                GError **error);
 /* The write in force at pa, if any (its orig is the guest's real byte). */
 gboolean gt_journal_lookup(GtJournal *j, guint64 pa, GtJournalEntry *out);
+/* A little-endian 8-byte orig/ours as a value. */
+guint64 gt_journal_u64(const guint8 *bytes);
+/* The redirection of the return slot at va (pa) still in force: its trap
+ * address (ours) and the slot's real value (orig). */
+gboolean gt_journal_slot_redirect(GtJournal *j, guint64 pa, guint64 va, guint64 *ours,
+                                  guint64 *orig);
 gboolean gt_journal_note_undone(GtJournal *j, guint64 pa, GError **error);
 gboolean gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error);
 /* Whether a return slot we redirected may still hold the trap address (a

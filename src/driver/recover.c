@@ -10,15 +10,6 @@
 #include <string.h>
 #include <guestrace/types.h>
 
-static guint64
-as_u64(const guint8 *b)
-{
-  guint64 v = 0;
-  for (guint i = 8; i-- > 0;)
-    v = v << 8 | b[i];
-  return v;
-}
-
 static void G_GNUC_PRINTF(2, 3)
 unrepaired(GtRecovery *r, const char *fmt, ...)
 {
@@ -44,14 +35,14 @@ unwind_vcpus(GtDriver *d, GArray *live, GtRecovery *r)
     for (guint i = 0; i < live->len; i++) {
       const GtJournalEntry *e = &g_array_index(live, GtJournalEntry, i);
       if (e->kind != GT_JOURNAL_WRITE || e->what != GT_JOURNAL_SLOT || e->len != 8 ||
-          regs.r[GT_REG_RIP] != as_u64(e->ours) || regs.r[GT_REG_RSP] - 8 != e->va)
+          regs.r[GT_REG_RIP] != gt_journal_u64(e->ours) || regs.r[GT_REG_RSP] - 8 != e->va)
         continue;
       g_autoptr(GError) err = NULL;
-      if (d->ops->set_reg(d, cpu, GT_REG_RIP, as_u64(e->orig), &err)) {
+      if (d->ops->set_reg(d, cpu, GT_REG_RIP, gt_journal_u64(e->orig), &err)) {
         r->vcpus++;
       } else {
         unrepaired(r, "vCPU %u stays on the return trap at %#" G_GINT64_MODIFIER "x (the "
-                   "return slot %#" G_GINT64_MODIFIER "x): %s", cpu, as_u64(e->ours), e->va,
+                   "return slot %#" G_GINT64_MODIFIER "x): %s", cpu, gt_journal_u64(e->ours), e->va,
                    err->message);
       }
       break;

@@ -377,18 +377,10 @@ gt_engine_finish_pending(GtEngine *e, GtPending *pd, const GtRegs *regs, gboolea
 gboolean
 gt_engine_journal_slot(GtEngine *e, guint64 slot, GtPending *out)
 {
-  guint64 pa = 0;
-  GtJournalEntry je;
+  guint64 pa = 0, ours = 0, orig = 0;
   if (!e->trampoline || !gt_mem_translate(e->vmi->mem, e->vmi->kcr3, slot, &pa, NULL) ||
-      !gt_journal_lookup(e->vmi->driver->journal, pa, &je) || je.kind != GT_JOURNAL_WRITE ||
-      je.what != GT_JOURNAL_SLOT || je.len != 8 || je.va != slot)
-    return FALSE;
-  guint64 ours = 0, orig = 0;
-  for (guint i = 8; i-- > 0;) {
-    ours = ours << 8 | je.ours[i];
-    orig = orig << 8 | je.orig[i];
-  }
-  if (ours != e->trampoline)
+      !gt_journal_slot_redirect(e->vmi->driver->journal, pa, slot, &ours, &orig) ||
+      ours != e->trampoline)
     return FALSE;
   *out = (GtPending){ .slot = slot, .slot_pa = pa, .orig_ret = orig };
   return TRUE;

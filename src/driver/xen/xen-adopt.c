@@ -38,8 +38,6 @@
 
 #define MOV_CR3_LEN 3   /* 0f 22 d8: mov %rax,%cr3 */
 
-#define KERNEL_HALF 0xffff800000000000ULL
-
 /* The trap of the dead session a vCPU at rip stopped on, from the
  * journal's patched code: the va of its first byte, the request's reason,
  * and whether it is the return trap (patched over int3 padding). */
@@ -102,13 +100,11 @@ static void
 returned_already(XenDriver *x, guint vcpu, guint64 va)
 {
   XenSlot *s = &x->slots[vcpu];
-  guint64 slot = s->regs.r[GT_REG_RSP] - 8, pa = 0, ret = 0;
+  guint64 ret = 0;
   g_autoptr(GError) err = NULL;
-  if (!xen_translate(x, slot, &pa, &err) || !xen_read_raw(x, pa, &ret, 8, &err) ||
-      ret == va || ret < KERNEL_HALF) {
+  if (!xen_return_address(x, &s->regs, va, &ret, &err)) {
     g_warning("xen guardian: vCPU %u is on the return trap and its real return address "
-              "is lost (slot %#" G_GINT64_MODIFIER "x: %s)", vcpu, slot,
-              err ? err->message : "not a kernel address");
+              "is lost: %s", vcpu, err->message);
     return;
   }
   s->regs.r[GT_REG_RIP] = ret;

@@ -208,6 +208,13 @@ xen_bp_len(XenDriver *x, guint64 va)
 }
 
 gboolean
+xen_is_return_trap(XenDriver *x, guint64 va)
+{
+  XenBp *b = g_hash_table_lookup(x->bps, &va);
+  return b && b->orig[0] == INT3;
+}
+
+gboolean
 xen_is_bp(void *ctx, guint64 va)
 {
   XenDriver *x = ctx;

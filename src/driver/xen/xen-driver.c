@@ -76,6 +76,7 @@ detach_live(XenDriver *x)
    * which would load RAX into CR3. */
   if (!x->adopted && !xen_drain(x, &err))
     g_warning("xen: detach: %s", err->message);
+  xen_send_back_from_return_trap(x);   /* while the traps are known */
   xen_restore_all_bps(x);
   xen_adopt_ready(x);
   if (x->ring_up)
@@ -138,6 +139,7 @@ xen_abandon(GtDriver *d)
 {
   XenDriver *x = (XenDriver *)d;
   g_autoptr(GError) err = NULL;
+  xen_send_back_from_return_trap(x);
   if (!x->gone && x->be_ops->alive(x->be) && !xen_resume(d, &err))
     g_warning("xen: cannot let the domain run before leaving it to the guardian: %s",
               err->message);

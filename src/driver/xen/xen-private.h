@@ -79,6 +79,8 @@ gboolean xen_is_bp(void *ctx, guint64 va);
 gboolean xen_translate(XenDriver *x, guint64 va, guint64 *pa, GError **error);
 /* Bytes patched at va, 0 if none. */
 guint xen_bp_len(XenDriver *x, guint64 va);
+/* Whether va is a breakpoint over int3 padding: the return trap. */
+gboolean xen_is_return_trap(XenDriver *x, guint64 va);
 /* Put the original bytes over [pa, pa+len) in buf (reads hide patches). */
 void xen_hide_bps(XenDriver *x, guint64 pa, guint8 *buf, gsize len);
 
@@ -96,6 +98,12 @@ gboolean xen_set_reg(GtDriver *d, guint vcpu, gt_reg_name_t reg, guint64 value,
 gboolean xen_answer(XenDriver *x, guint vcpu, GError **error);
 /* Answer every held vCPU (reported or not) and push: used on close. */
 void xen_release_all(XenDriver *x);
+/* xen-return.c: the real return address of a vCPU on the return trap at
+ * trap_va (regs: its registers); every held vCPU the engine did not send
+ * on from the return trap sent there. */
+gboolean xen_return_address(XenDriver *x, const GtRegs *regs, guint64 trap_va, guint64 *ret,
+                            GError **error);
+void xen_send_back_from_return_trap(XenDriver *x);
 /* Take every request on the ring: background ones answered at once, ours
  * (at a breakpoint still in the table) held. */
 gboolean xen_drain(XenDriver *x, GError **error);

@@ -637,6 +637,88 @@ test_detach_classifies_queued(void)
   fake_xen_free(fx.f);
 }
 
+/* A vCPU held on the return trap that the engine never sent on (its
+ * request still on the ring at detach, or one the engine could not
+ * finish) goes to its real return address, never into the padding: from
+ * the slot `ret` popped once the slot is back, from the journal while it
+ * still holds the trap. Both trap kinds. */
+#define RT_STACK_VA (FAKE_TEXT_VA + 0x5000)
+#define RT_SLOT_VA (RT_STACK_VA + 0xef8)
+#define RT_SLOT_PA (21 * 4096 + 0xef8)
+#define RT_REAL (FAKE_PLAIN + 0x40)
+
+static void
+detach_on_return_trap(GtXenTrap trap, gboolean slot_restored)
+{
+  Fx fx;
+  fx_setup(&fx, trap);
+  fake_xen_map(fx.f, RT_STACK_VA, 21);
+  GtDriver *d = fx.d;
+  g_autoptr(GError) err = NULL;
+  d->identity = g_strdup_printf("xen-test-return-trap-%d-%d", trap, slot_restored);
+  g_autofree char *report = NULL;
+  g_assert_true(gt_driver_attach_journal(d, "xen:t", FALSE, &report, &err));
+  g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
+  guint64 real = RT_REAL, ours = FAKE_PAD;
+  g_assert_true(gt_journal_note_write(d->journal, GT_JOURNAL_SLOT, RT_SLOT_PA, RT_SLOT_VA,
+                                      &real, &ours, 8, &err));
+  g_assert_true(d->ops->write_phys(d, RT_SLOT_PA, &ours, 8, &err));
+  g_assert_true(d->ops->resume(d, &err));
+  GtRegs r = { 0 };
+  r.r[GT_REG_RIP] = FAKE_PAD;
+  r.r[GT_REG_RSP] = RT_SLOT_VA + 8;
+  r.r[GT_REG_CR3] = FAKE_CR3;
+  gboolean cr = trap == GT_XEN_TRAP_CR3;
+  fake_xen_push_regs(fx.f, cr ? VM_EVENT_REASON_WRITE_CTRLREG : VM_EVENT_REASON_SOFTWARE_BREAKPOINT,
+                     1, &r, cr ? VM_EVENT_X86_CR3 : 0);
+  g_assert_true(d->ops->pause(d, &err));   /* takes the request off the ring */
+  if (slot_restored) {   /* what the engine's stop does to every slot */
+    g_assert_true(d->ops->write_phys(d, RT_SLOT_PA, &real, 8, &err));
+    g_assert_true(gt_journal_note_undone(d->journal, RT_SLOT_PA, &err));
+  } else {
+    /* The engine took the stop and could not finish it: the slot stays
+     * redirected, so the driver is abandoned (to the guardian) and
+     * answers the vCPUs the engine was given. */
+    GtStop stop = { 0 };
+    wait_stop(d, &stop);
+    g_assert_cmpuint(stop.vcpu, ==, 1);
+    g_assert_cmphex(stop.rip, ==, FAKE_PAD);
+  }
+  g_assert_no_error(err);
+  gt_driver_close(g_steal_pointer(&fx.d));
+  vm_event_response_t rsp;
+  g_assert_true(fake_xen_pop(fx.f, &rsp));
+  g_assert_cmpuint(rsp.vcpu_id, ==, 1);
+  g_assert_true(rsp.flags & VM_EVENT_FLAG_SET_REGISTERS);
+  g_assert_cmphex(rsp.data.regs.x86.rip, ==, RT_REAL);
+  g_assert_cmphex(rsp.data.regs.x86.rsp, ==, RT_SLOT_VA + 8);
+  g_assert_cmphex(fx.f->ram[PA(FAKE_PAD)], ==, slot_restored ? 0xcc : 0x0f);
+  g_assert_cmpint(fx.f->paused, ==, 0);
+  if (!slot_restored) {   /* left for the guardian, who restores from the journal */
+    g_assert_true(fx.f->monitor_on);
+    fx.f->monitor_on = FALSE;
+  }
+  fake_xen_free(fx.f);
+}
+
+static void
+test_detach_return_trap_restored_cr3(void)
+{
+  detach_on_return_trap(GT_XEN_TRAP_CR3, TRUE);
+}
+
+static void
+test_detach_return_trap_journal_cr3(void)
+{
+  detach_on_return_trap(GT_XEN_TRAP_CR3, FALSE);
+}
+
+static void
+test_detach_return_trap_restored_int3(void)
+{
+  detach_on_return_trap(GT_XEN_TRAP_INT3, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -657,5 +739,9 @@ main(int argc, char **argv)
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   g_test_add_func("/xen/abandon", test_abandon);
   g_test_add_func("/xen/detach-classifies-queued", test_detach_classifies_queued);
+  g_test_add_func("/xen/detach-return-trap/restored-cr3", test_detach_return_trap_restored_cr3);
+  g_test_add_func("/xen/detach-return-trap/journal-cr3", test_detach_return_trap_journal_cr3);
+  g_test_add_func("/xen/detach-return-trap/restored-int3",
+                  test_detach_return_trap_restored_int3);
   return g_test_run();
 }

@@ -65,6 +65,7 @@ kill_tracer(GtDriver *d, FakeXen *t)
   FakeXen *left = fake_xen_clone(t);
   gt_journal_close(d->journal);
   d->journal = NULL;
+  t->alive = FALSE;   /* a dead tracer detaches nothing: its driver only frees */
   gt_driver_close(d);
   fake_xen_free(t);
   return left;
