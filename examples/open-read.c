@@ -69,7 +69,8 @@ main(int argc, char **argv)
   loop = gt_loop_new(argv[1]);
   if (!loop)
     return 1;
-  g_autoptr(GPtrArray) paths = in_progress = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);   /* freed at return */
+  in_progress = owned;
   const GtCallbackRegistry cbs[] = {
     { "sys_open", open_cb, sysret_cb, NULL },
     { "sys_openat", open_cb, sysret_cb, NULL },

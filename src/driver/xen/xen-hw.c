@@ -288,16 +288,25 @@ hw_unmap_frame(void *be, void *page)
   xenforeignmemory_unmap(((XenHw *)be)->fm, page, 1);
 }
 
+/* A domctl of cmd on our domain, every other byte zero (memset: an
+ * initializer need not zero the union's bytes past its first member). */
+static struct xen_domctl
+domctl_for(XenHw *h, guint32 cmd)
+{
+  struct xen_domctl dc;
+  memset(&dc, 0, sizeof dc);
+  dc.cmd = cmd;
+  dc.domain = (domid_t)h->domid;
+  dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  return dc;
+}
+
 /* Deferred control-register writes (the monitor may DENY them) have no
  * libxenctrl wrapper in 4.17: issue the domctl directly. */
 static int
 control_registers_op(XenHw *h)
 {
-  struct xen_domctl dc;
-  memset(&dc, 0, sizeof dc);
-  dc.cmd = XEN_DOMCTL_monitor_op;
-  dc.domain = (domid_t)h->domid;
-  dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  struct xen_domctl dc = domctl_for(h, XEN_DOMCTL_monitor_op);
   dc.u.monitor_op.op = XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS;
   return xc_domctl(h->xch, &dc);
 }
@@ -409,11 +418,7 @@ hw_monitor_adopt(void *be, void *page)
 static int
 vm_event_resume_op(XenHw *h)
 {
-  struct xen_domctl dc;
-  memset(&dc, 0, sizeof dc);
-  dc.cmd = XEN_DOMCTL_vm_event_op;
-  dc.domain = (domid_t)h->domid;
-  dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  struct xen_domctl dc = domctl_for(h, XEN_DOMCTL_vm_event_op);
   dc.u.vm_event_op.op = XEN_VM_EVENT_RESUME;
   dc.u.vm_event_op.mode = XEN_DOMCTL_VM_EVENT_OP_MONITOR;
   return xc_domctl(h->xch, &dc);
