@@ -100,6 +100,8 @@ gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **
   GtRecovery r;
   if (!gt_driver_recover(d, &r, error))
     return FALSE;
+  if (d->ops->after_recovery)
+    d->ops->after_recovery(d);
   g_autofree char *what = gt_recovery_describe(&r);
   guint failed = r.failed;
   gt_recovery_clear(&r);

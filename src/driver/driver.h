@@ -92,6 +92,12 @@ typedef struct {
    * take over what a dead session left held in the hypervisor (Xen, in the
    * guardian: the vCPUs its monitor ring holds, xen-adopt.c). */
   gboolean (*adopt)(GtDriver *d, GError **error);
+  /* Optional: drops one pause of the whole guest that a dead session held
+   * (the journal says so: GT_JOURNAL_PAUSE), our own staying. */
+  gboolean (*drop_dead_pause)(GtDriver *d, GError **error);
+  /* Optional: called once recovery has run, to journal what the driver
+   * already holds (Xen: the pause its open took). */
+  void (*after_recovery)(GtDriver *d);
   /* What a repair from the journal cannot undo on this hypervisor, said
    * after every report of one; NULL if nothing. */
   const char *repair_caveat;

@@ -23,6 +23,7 @@ struct GtJournal {
   gsize size;                 /* bytes in the file */
   GHashTable *writes;         /* pa -> GtJournalEntry* in force */
   GHashTable *bps;            /* va -> GtJournalEntry* in force */
+  GHashTable *pauses;         /* 0 -> the GT_JOURNAL_PAUSE in force, if any */
   GHashTable *order;          /* GtJournalEntry* -> sequence number */
   guint64 seq;
 };
@@ -98,6 +99,9 @@ decode(const guint8 *r, GtJournalEntry *e)
   case GT_JOURNAL_BP:
   case GT_JOURNAL_BP_GONE:
     return TRUE;
+  case GT_JOURNAL_PAUSE:
+  case GT_JOURNAL_UNPAUSE:
+    return e->pa == 0;   /* one pause, under key 0 */
   default:
     return FALSE;
   }
@@ -128,20 +132,34 @@ new_table(void)
   return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 }
 
+/* Which table a record's change is kept in, and under which key field:
+ * writes by physical address, breakpoints by virtual address, the pause
+ * under the zero pa that PAUSE records carry. */
+static GHashTable *
+table_of(GtJournal *j, guint8 kind, gboolean *by_va)
+{
+  *by_va = kind == GT_JOURNAL_BP || kind == GT_JOURNAL_BP_GONE;
+  if (*by_va)
+    return j->bps;
+  if (kind == GT_JOURNAL_PAUSE || kind == GT_JOURNAL_UNPAUSE)
+    return j->pauses;
+  return j->writes;
+}
+
 static void
 apply(GtJournal *j, const GtJournalEntry *e)
 {
-  gboolean is_bp = e->kind == GT_JOURNAL_BP || e->kind == GT_JOURNAL_BP_GONE;
-  GHashTable *t = is_bp ? j->bps : j->writes;
-  guint64 key = is_bp ? e->va : e->pa;
+  gboolean by_va;
+  GHashTable *t = table_of(j, e->kind, &by_va);
+  guint64 key = by_va ? e->va : e->pa;
   GtJournalEntry *old = g_hash_table_lookup(t, &key);
   if (old) {
     g_hash_table_remove(j->order, old);
     g_hash_table_remove(t, &key);
   }
-  if (e->kind == GT_JOURNAL_WRITE || e->kind == GT_JOURNAL_BP) {
+  if (e->kind == GT_JOURNAL_WRITE || e->kind == GT_JOURNAL_BP || e->kind == GT_JOURNAL_PAUSE) {
     GtJournalEntry *n = g_memdup2(e, sizeof *e);
-    g_hash_table_insert(t, is_bp ? &n->va : &n->pa, n);
+    g_hash_table_insert(t, by_va ? &n->va : &n->pa, n);
     g_hash_table_insert(j->order, n, GSIZE_TO_POINTER(++j->seq));
   }
 }
@@ -171,6 +189,7 @@ tables_init(GtJournal *j)
 {
   j->writes = new_table();
   j->bps = new_table();
+  j->pauses = new_table();
   j->order = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
 
@@ -180,6 +199,7 @@ tables_clear(GtJournal *j)
   g_clear_pointer(&j->order, g_hash_table_unref);
   g_clear_pointer(&j->writes, g_hash_table_unref);
   g_clear_pointer(&j->bps, g_hash_table_unref);
+  g_clear_pointer(&j->pauses, g_hash_table_unref);
 }
 
 GArray *
@@ -422,8 +442,9 @@ gt_journal_describe(GtJournal *j)
       code += e->len;
   }
   return g_strdup_printf("%u return addresses still redirected to the trap, %u code bytes "
-                         "still patched, %u breakpoints still set", slots, code,
-                         g_hash_table_size(j->bps));
+                         "still patched, %u breakpoints still set%s", slots, code,
+                         g_hash_table_size(j->bps),
+                         g_hash_table_size(j->pauses) ? ", the domain still paused" : "");
 }
 
 gboolean
@@ -432,6 +453,15 @@ gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error)
   if (!j)
     return TRUE;
   GtJournalEntry e = { .kind = inserted ? GT_JOURNAL_BP : GT_JOURNAL_BP_GONE, .va = va };
+  return gt_journal_append(j, &e, error);
+}
+
+gboolean
+gt_journal_note_pause(GtJournal *j, gboolean paused, GError **error)
+{
+  if (!j)
+    return TRUE;
+  GtJournalEntry e = { .kind = paused ? GT_JOURNAL_PAUSE : GT_JOURNAL_UNPAUSE };
   return gt_journal_append(j, &e, error);
 }
 

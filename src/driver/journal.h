@@ -29,6 +29,8 @@ typedef enum {
   GT_JOURNAL_UNDONE = 2,    /* the bytes at pa are no longer ours */
   GT_JOURNAL_BP = 3,        /* a hypervisor breakpoint at va was inserted */
   GT_JOURNAL_BP_GONE = 4,   /* ... and removed */
+  GT_JOURNAL_PAUSE = 5,     /* the domain holds one pause of ours (Xen) */
+  GT_JOURNAL_UNPAUSE = 6,   /* ... no more */
 } GtJournalKind;
 
 /* What a write is: a redirected return slot (va is the slot; ours is the
@@ -76,6 +78,12 @@ gboolean gt_journal_slot_redirect(GtJournal *j, guint64 pa, guint64 va, guint64 
                                   guint64 *orig);
 gboolean gt_journal_note_undone(GtJournal *j, guint64 pa, GError **error);
 gboolean gt_journal_note_bp(GtJournal *j, guint64 va, gboolean inserted, GError **error);
+/* Our pause of the whole domain, which Xen counts with the toolstack's and
+ * a dead tracer would leave behind: noted after the pause is taken and
+ * before it is dropped, so that a crash between the two steps can only
+ * leave a pause (as without a journal), never make recovery drop a pause
+ * that is not ours. */
+gboolean gt_journal_note_pause(GtJournal *j, gboolean paused, GError **error);
 /* Whether a return slot we redirected may still hold the trap address (a
  * write to one is in force): then the trap must stay trapped, by a
  * hypervisor breakpoint, until it is repaired. */

@@ -78,6 +78,25 @@ undo_write(GtDriver *d, const GtJournalEntry *e, GtRecovery *r)
     g_warning("recovery: %s", err->message);
 }
 
+/* The dead session's pause of the whole guest: ours, from its journal
+ * (noted only while held), so dropping it leaves every other pause. */
+static void
+drop_pause(GtDriver *d, GtRecovery *r)
+{
+  g_autoptr(GError) err = NULL;
+  if (!d->ops->drop_dead_pause) {
+    unrepaired(r, "the dead session's pause of the guest: this driver cannot drop it");
+    return;
+  }
+  if (!d->ops->drop_dead_pause(d, &err)) {
+    unrepaired(r, "the dead session's pause of the guest not dropped: %s", err->message);
+    return;
+  }
+  r->pauses++;
+  if (!gt_journal_note_pause(d->journal, FALSE, &err))
+    g_warning("recovery: %s", err->message);
+}
+
 gboolean
 gt_driver_recover(GtDriver *d, GtRecovery *out, GError **error)
 {
@@ -95,6 +114,8 @@ gt_driver_recover(GtDriver *d, GtRecovery *out, GError **error)
     } else if (e->kind == GT_JOURNAL_BP) {
       out->bps++;
       gt_journal_note_bp(d->journal, e->va, FALSE, NULL);
+    } else if (e->kind == GT_JOURNAL_PAUSE) {
+      drop_pause(d, out);
     }
   }
   (void)error;
@@ -110,13 +131,15 @@ gt_recovery_clear(GtRecovery *r)
 char *
 gt_recovery_describe(const GtRecovery *r)
 {
-  if (!r->slots && !r->vcpus && !r->code && !r->failed && !r->bps && !r->stale)
+  if (!r->slots && !r->vcpus && !r->code && !r->failed && !r->bps && !r->stale && !r->pauses)
     return NULL;
   GString *s = g_string_new(NULL);
   g_string_printf(s, "%u return addresses restored, %u vCPUs sent back from the return "
                   "trap, %u code bytes restored, %u breakpoints of the dead session "
-                  "removed, %u changes already gone, %u could not be repaired",
-                  r->slots, r->vcpus, r->code, r->bps, r->stale, r->failed);
+                  "removed, %s%u changes already gone, %u could not be repaired",
+                  r->slots, r->vcpus, r->code, r->bps,
+                  r->pauses ? "the dead session's pause of the guest dropped, " : "",
+                  r->stale, r->failed);
   for (guint i = 0; r->unrepaired && i < r->unrepaired->len; i++)
     g_string_append_printf(s, "%s%s", i ? "; " : ": ", (char *)r->unrepaired->pdata[i]);
   return g_string_free(s, FALSE);

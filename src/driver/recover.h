@@ -12,6 +12,7 @@ typedef struct {
   guint code;         /* code bytes written back */
   guint stale;        /* entries whose bytes were no longer ours (nothing to do) */
   guint bps;          /* hypervisor breakpoints a dead session left */
+  guint pauses;       /* pauses of the whole guest a dead session held, dropped */
   guint failed;       /* could not be repaired (kept in the journal) */
   GPtrArray *unrepaired;  /* each of those, said exactly (char *); NULL if none */
 } GtRecovery;

@@ -88,9 +88,7 @@ detach_live(XenDriver *x)
     xen_release_all(x);
   }
   g_clear_error(&err);
-  gboolean unpaused = x->ring_up ? x->be_ops->unpause_settled(x->be, &err)
-                                 : x->be_ops->unpause(x->be, &err);
-  if (!unpaused)
+  if (!xen_release_domain(x, x->ring_up, &err))
     g_warning("xen: detach: %s", err->message);
   x->running = TRUE;
 }
@@ -163,7 +161,9 @@ xen_abandon(GtDriver *d)
   .remove_bp = xen_remove_bp, \
   .wait = xen_wait, \
   .event_fd = xen_event_fd, \
-  .adopt = xen_adopt
+  .adopt = xen_adopt, \
+  .drop_dead_pause = xen_drop_dead_pause, \
+  .after_recovery = xen_after_recovery
 
 static const GtDriverOps xen_ops = {
   XEN_OPS_COMMON,

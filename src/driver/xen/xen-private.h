@@ -108,6 +108,11 @@ void xen_send_back_from_return_trap(XenDriver *x);
  * (at a breakpoint still in the table) held. */
 gboolean xen_drain(XenDriver *x, GError **error);
 gboolean xen_check_stopped(XenDriver *x, const char *what, GError **error);
+/* Our pause of the domain, journalled (xen-run.c). */
+gboolean xen_hold_domain(XenDriver *x, GError **error);
+gboolean xen_release_domain(XenDriver *x, gboolean settled, GError **error);
+gboolean xen_drop_dead_pause(GtDriver *d, GError **error);
+void xen_after_recovery(GtDriver *d);
 
 /* xen-adopt.c: the guardian's driver of a dead tracer's ring */
 gboolean xen_adopt(GtDriver *d, GError **error);

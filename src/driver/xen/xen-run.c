@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "driver/xen/xen-private.h"
+#include "driver/journal.h"
 
 #define RUNNING_POLL_LIMIT_US (2 * G_USEC_PER_SEC)
 #define ALIVE_CHECK_MS 1000
@@ -168,6 +169,61 @@ report(XenDriver *x, guint v, GtStop *stop)
   stop->rip = x->slots[v].regs.r[GT_REG_RIP];
 }
 
+/* Our pause of the whole domain goes in the journal (journal.h says why
+ * after it is taken and before it is dropped): Xen counts it with the
+ * toolstack's, and a tracer killed while holding it would leave the
+ * domain paused; recovery drops it (xen_drop_dead_pause). */
+static void
+note_pause(XenDriver *x, gboolean paused)
+{
+  g_autoptr(GError) err = NULL;
+  if (!gt_journal_note_pause(x->parent.journal, paused, &err))
+    g_warning("xen: %s", err->message);
+}
+
+gboolean
+xen_hold_domain(XenDriver *x, GError **error)
+{
+  if (!x->be_ops->pause(x->be, error))
+    return FALSE;
+  x->running = FALSE;
+  note_pause(x, TRUE);
+  return TRUE;
+}
+
+/* settled: wait until every vCPU has run once (detach, xen-backend.h). */
+gboolean
+xen_release_domain(XenDriver *x, gboolean settled, GError **error)
+{
+  note_pause(x, FALSE);
+  gboolean ok = settled ? x->be_ops->unpause_settled(x->be, error)
+                        : x->be_ops->unpause(x->be, error);
+  if (!ok) {
+    note_pause(x, TRUE);
+    return FALSE;
+  }
+  x->running = TRUE;
+  return TRUE;
+}
+
+/* GtDriverOps.drop_dead_pause: the journal says a dead session held one. */
+gboolean
+xen_drop_dead_pause(GtDriver *d, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  return x->be_ops->unpause(x->be, error);
+}
+
+/* GtDriverOps.after_recovery: the pause open took, now that the journal
+ * holds what a dead session left and no longer lists its pause. */
+void
+xen_after_recovery(GtDriver *d)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (!x->running && !x->gone)
+    note_pause(x, TRUE);
+}
+
 static gboolean
 mark_gone(XenDriver *x, GtStop *stop)
 {
@@ -203,11 +259,8 @@ xen_wait(GtDriver *d, int timeout_ms, GtStop *stop, GError **error)
       return FALSE;
     int v = unreported(x);
     if (v >= 0) {
-      if (x->all_stop) {
-        if (!x->be_ops->pause(x->be, error))
-          return FALSE;
-        x->running = FALSE;
-      }
+      if (x->all_stop && !xen_hold_domain(x, error))
+        return FALSE;
       report(x, (guint)v, stop);
       return TRUE;
     }
@@ -232,9 +285,8 @@ xen_pause(GtDriver *d, GError **error)
   XenDriver *x = (XenDriver *)d;
   if (!x->running)
     return TRUE;
-  if (!x->be_ops->pause(x->be, error))
+  if (!xen_hold_domain(x, error))
     return FALSE;
-  x->running = FALSE;
   if (!xen_drain(x, error))
     return FALSE;
   if (unreported(x) < 0) {
@@ -298,10 +350,7 @@ xen_resume(GtDriver *d, GError **error)
   if (x->running)
     return TRUE;
   x->has_pending = FALSE;
-  if (!x->be_ops->unpause(x->be, error))
-    return FALSE;
-  x->running = TRUE;
-  return TRUE;
+  return xen_release_domain(x, FALSE, error);
 }
 
 void

@@ -565,6 +565,7 @@ test_repair_report_caveat(void)
   fx_teardown(&fx);
 
   fx_setup(&fx, GT_XEN_TRAP_CR3);
+  fx.f->paused++;   /* the dead session's pause, which Xen keeps */
   memcpy(fx.f->ram + PA(FAKE_FUNC), ours, 5);
   fx.d->identity = g_strdup("xen-test-caveat");
   g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
@@ -573,9 +574,66 @@ test_repair_report_caveat(void)
   g_assert_nonnull(strstr(report, "5 code bytes restored"));
   g_assert_nonnull(strstr(report, "stay paused"));
   g_assert_nonnull(strstr(report, "xl destroy"));
+  g_assert_nonnull(strstr(report, "the dead session's pause of the guest dropped"));
+  g_assert_cmpint(fx.f->paused, ==, 1);   /* only ours */
   g_assert_cmpmem(fx.f->ram + PA(FAKE_FUNC), 5, orig, 5);
   gt_driver_close(fx.d);
+  g_assert_cmpint(fx.f->paused, ==, 0);
   fake_xen_free(fx.f);
+}
+
+/* A session killed while it held its pause of the domain (at open, around
+ * breakpoint changes, at every all-stop stop) leaves that pause in Xen,
+ * which counts it with the toolstack's: the journal has it, and the next
+ * attach drops exactly that one. A session killed while the domain ran
+ * leaves no pause, and the next attach drops none (an administrator's
+ * `xl pause` stays). */
+static void
+killed_holding(gboolean paused_at_death)
+{
+  Fx fx;
+  fx_armed(&fx, at_func);
+  g_autoptr(GError) err = NULL;
+  fx.d->identity = g_strdup("xen-test-dead-pause");
+  g_autofree char *report = NULL;
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  if (paused_at_death)
+    g_assert_true(fx.d->ops->pause(fx.d, &err));
+  g_assert_no_error(err);
+  int left = fx.f->paused;
+  g_assert_cmpint(left, ==, paused_at_death ? 1 : 0);
+  gt_journal_close(fx.d->journal);   /* SIGKILL: the journal stays as written */
+  fx.d->journal = NULL;
+  fx.f->alive = FALSE;               /* ... and nothing is detached */
+  gt_driver_close(fx.d);
+  FakeXen *dead = fx.f;
+
+  fx_setup(&fx, GT_XEN_TRAP_INT3);
+  fx.f->paused += left + 1;          /* the dead session's, and an administrator's */
+  fx.d->identity = g_strdup("xen-test-dead-pause");
+  g_clear_pointer(&report, g_free);
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_no_error(err);
+  g_assert_cmpint(fx.f->paused, ==, 2);   /* ours and the administrator's */
+  g_assert_true(paused_at_death == (report && strstr(report, "pause of the guest dropped")));
+  gt_driver_close(fx.d);
+  g_assert_cmpint(fx.f->paused, ==, 1);   /* the administrator's stays */
+  fx.f->paused = 0;
+  fake_xen_free(fx.f);
+  dead->paused = 0;
+  fake_xen_free(dead);
+}
+
+static void
+test_killed_paused(void)
+{
+  killed_holding(TRUE);
+}
+
+static void
+test_killed_running(void)
+{
+  killed_holding(FALSE);
 }
 
 /* A session that must leave a return slot to recovery abandons the domain
@@ -736,6 +794,8 @@ main(int argc, char **argv)
   g_test_add_func("/xen/stop-model-env", test_stop_model_env);
   g_test_add_func("/xen/repair-report-caveat", test_repair_report_caveat);
   g_test_add_func("/xen/pause-drains", test_pause_drains);
+  g_test_add_func("/xen/killed/paused", test_killed_paused);
+  g_test_add_func("/xen/killed/running", test_killed_running);
   g_test_add_func("/xen/bad-requests", test_bad_requests);
   g_test_add_func("/xen/abandon", test_abandon);
   g_test_add_func("/xen/detach-classifies-queued", test_detach_classifies_queued);
