@@ -88,7 +88,8 @@ detach_live(XenDriver *x)
     xen_release_all(x);
   }
   g_clear_error(&err);
-  if (!xen_release_domain(x, x->ring_up, &err))
+  /* Never a pause we do not hold (the pause above may have failed). */
+  if (!x->running && !xen_release_domain(x, x->ring_up, &err))
     g_warning("xen: detach: %s", err->message);
   x->running = TRUE;
 }
