@@ -193,6 +193,34 @@ test_sigkill_recover(void)
   assert_guest_unharmed(g);
 }
 
+/* SIGKILL, then `guestrace recover` at once, while the guardian repairs
+ * (or before it does): whichever reaches the stub first repairs, the other
+ * waits for the stub (QEMU serves one debugger at a time) and finds
+ * nothing left; recover succeeds either way. */
+static void
+test_sigkill_recover_at_once(void)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autoptr(E2eTool) t = block_under_trace(g);
+  g_assert_cmpint(guardian_pid(g), >, 0);
+  g_subprocess_send_signal(t->proc, SIGKILL);
+  g_autofree char *err = NULL;
+  g_assert_cmpint(run_guestrace(g, "recover", &err), ==, 0);
+  g_autofree char *tracer_err = NULL;
+  for (int i = 0; i < 300 && !journal_empty(); i++)
+    g_usleep(100 * 1000);
+  tracer_err = e2e_tool_stderr(t);
+  g_test_message("the guardian said: %s", tracer_err);
+  int by_recover = MAX(count_before(err, "return addresses restored"), 0) +
+                   MAX(count_before(err, "vCPUs sent back"), 0);
+  int by_guardian = MAX(count_before(tracer_err, "return addresses restored"), 0) +
+                    MAX(count_before(tracer_err, "vCPUs sent back"), 0);
+  g_assert_cmpint(by_recover + by_guardian, >=, 2);
+  g_assert_null(strstr(err, "could not be repaired, "));
+  g_assert_true(journal_empty());
+  assert_guest_unharmed(g);
+}
+
 /* SIGKILL of the tracer and its guardian, then any attach (here `ps`)
  * repairs first. */
 static void
@@ -356,6 +384,7 @@ main(int argc, char **argv)
   g_test_add_func("/survive/head", test_head);
   g_test_add_func("/survive/sigkill-guardian", test_sigkill_guardian);
   g_test_add_func("/survive/sigkill-recover", test_sigkill_recover);
+  g_test_add_func("/survive/sigkill-recover-at-once", test_sigkill_recover_at_once);
   g_test_add_func("/survive/sigkill-attach-repairs", test_sigkill_attach_repairs);
   g_test_add_func("/survive/stub-refuses-registers", test_stub_refuses);
   int rc = g_test_run();

@@ -20,6 +20,32 @@ gt_cli_recover(const char *guest, const char *mem, int timeout_ms, GError **erro
   return TRUE;
 }
 
+/* A stub that takes the connection but does not answer has another
+ * debugger: QEMU serves one at a time and queues the next. Right after a
+ * tracer was killed that is its guardian, repairing; once it is done the
+ * stub answers us. Tried again for this long (each try waits out the
+ * request timeout); a stub that refuses the connection (nobody listens)
+ * fails at once. */
+#define BUSY_FOR_MS 30000
+
+static gboolean
+recover_when_free(const char *guest, const char *mem, GError **error)
+{
+  gint64 until = g_get_monotonic_time() + BUSY_FOR_MS * (gint64)1000;
+  for (guint tries = 0;; tries++) {
+    g_autoptr(GError) err = NULL;
+    if (gt_cli_recover(guest, mem, 0, &err))
+      return TRUE;
+    if (!g_error_matches(err, GT_ERROR, GT_ERROR_TIMEOUT) || g_get_monotonic_time() > until) {
+      g_propagate_error(error, g_steal_pointer(&err));
+      return FALSE;
+    }
+    if (!tries)
+      gt_cli_error("%s does not answer (another debugger, such as a guardian repairing it, "
+                   "may hold it): trying again for up to %d s", guest, BUSY_FOR_MS / 1000);
+  }
+}
+
 int
 gt_cmd_recover(int argc, char **argv)
 {
@@ -32,7 +58,7 @@ gt_cmd_recover(int argc, char **argv)
     return GT_EXIT_USAGE;
   g_autoptr(GError) error = NULL;
   const char *mem = gopts.mem ? gopts.mem : g_getenv("GUESTRACE_MEM");
-  if (!gt_cli_recover(guest, mem, 0, &error)) {
+  if (!recover_when_free(guest, mem, &error)) {
     gt_cli_error("%s", error->message);
     return GT_EXIT_RUNTIME;
   }
