@@ -247,6 +247,63 @@ already_trapped(GtEngine *e, const GtRegs *regs)
          gt_mem_read_u64(e->vmi->mem, e->vmi->kcr3, rsp, &cur, NULL) && cur == e->trampoline;
 }
 
+static void
+emit_aborted(GtEngine *e, GtRecord *rec, gint64 value)
+{
+  rec->has_result = TRUE;
+  rec->result = value;
+  rec->aborted = TRUE;
+  rec->ret_ts_ns = gt_now_ns();
+  emit(e, rec);
+}
+
+/* The abort filters' verdict at a call, into st (a callback may have
+ * asked for an abort already); the ancestors read for it, which the
+ * record keeps. */
+static GArray *
+enforce_at_call(GtEngine *e, GtProbe *p, GtGuestState *st, guint64 task_addr, GtRecord *rec)
+{
+  GArray *ancestors = read_ancestors(e, p, task_addr, rec);
+  gint64 value = 0;
+  if (gt_enforcer_at_call(e->enforcer, rec, ancestors, process_list, e, &value) &&
+      !st->hijack) {
+    st->hijack = TRUE;
+    st->hijack_value = value;
+  }
+  if (e->procs_spent)
+    rec->budget_spent |= GT_SPENT_PROCESSES;
+  return ancestors;
+}
+
+/* Aborts the call st stopped at: it returns at once with st->hijack_value
+ * and its return callback runs. *aborted FALSE when its return address cannot be read: then the
+ * call runs (counted), as it would untraced. */
+static gboolean
+abort_call(GtEngine *e, GtProbe *p, GtGuestState *st, guint64 task_addr, void *cb_data,
+           gboolean *aborted, GError **error)
+{
+  guint64 rsp = st->regs.r[GT_REG_RSP], ret_addr = 0;
+  g_autoptr(GError) herr = NULL;
+  if (!read_return(e, p, task_addr, rsp, &ret_addr, &herr)) {
+    if (gt_engine_error_is_fatal(herr)) {
+      g_propagate_error(error, g_steal_pointer(&herr));
+      return FALSE;
+    }
+    count_problem(e, &e->untrapped, "call not aborted", p, herr);
+    st->hijack = FALSE;
+    return TRUE;
+  }
+  if (!hijack(e, st->event.vcpu, rsp, ret_addr, st->hijack_value, error))
+    return FALSE;
+  *aborted = TRUE;
+  st->is_return = TRUE;
+  st->retval = st->hijack_value;
+  st->event.kind = GT_EVENT_RETURN;
+  if (p->ret_cb)
+    p->ret_cb(st, st->task->pid, st->task->tid, cb_data);
+  return TRUE;
+}
+
 gboolean
 gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, GError **error)
 {
@@ -279,48 +336,17 @@ gt_engine_handle_call(GtEngine *e, GtProbe *p, guint vcpu, const GtRegs *regs, G
   g_autoptr(GtRecord) rec = show || enforce ? build_record(&st, &task) : NULL;
   if (gt_engine_meter_end(e) && rec)
     rec->budget_spent |= GT_SPENT_ARGS;
-  g_autoptr(GArray) ancestors = NULL;
-  if (enforce) {
-    ancestors = read_ancestors(e, p, task_addr, rec);
-    gint64 value = 0;
-    if (gt_enforcer_at_call(e->enforcer, rec, ancestors, process_list, e, &value) &&
-        !st.hijack) {
-      st.hijack = TRUE;
-      st.hijack_value = value;
-    }
-    if (e->procs_spent)
-      rec->budget_spent |= GT_SPENT_PROCESSES;
-  }
+  g_autoptr(GArray) ancestors = enforce ? enforce_at_call(e, p, &st, task_addr, rec) : NULL;
   guint64 rsp = regs->r[GT_REG_RSP];
-
-  guint64 ret_addr = 0;
   if (st.hijack) {
-    g_autoptr(GError) herr = NULL;
-    if (!read_return(e, p, task_addr, rsp, &ret_addr, &herr)) {
-      if (gt_engine_error_is_fatal(herr)) {
-        g_propagate_error(error, g_steal_pointer(&herr));
-        return FALSE;
-      }
-      count_problem(e, &e->untrapped, "call not aborted", p, herr);
-      st.hijack = FALSE;
-    }
-  }
-  if (st.hijack) {
-    if (!hijack(e, vcpu, rsp, ret_addr, st.hijack_value, error))
+    gboolean aborted = FALSE;
+    if (!abort_call(e, p, &st, task_addr, cb_data, &aborted, error))
       return FALSE;
-    st.is_return = TRUE;
-    st.retval = st.hijack_value;
-    st.event.kind = GT_EVENT_RETURN;
-    if (p->ret_cb)
-      p->ret_cb(&st, task.pid, task.tid, cb_data);
-    if (rec && show) {
-      rec->has_result = TRUE;
-      rec->result = st.hijack_value;
-      rec->aborted = TRUE;
-      rec->ret_ts_ns = gt_now_ns();
-      emit(e, rec);
+    if (aborted) {
+      if (rec && show)
+        emit_aborted(e, rec, st.hijack_value);
+      return TRUE;
     }
-    return TRUE;
   }
 
   GtPending *pd = NULL;
