@@ -312,14 +312,35 @@ typedef struct _GtGuard GtGuard;
  * @error: return location for a #GError.
  *
  * Prepares to repair @guest. Call it before the tracer attaches, from
- * another process that outlives the tracer. On Xen it maps the domain's
- * monitor ring page, which is out of anyone's reach once the tracer has
- * enabled the ring: then the vCPUs a killed tracer left waiting on its
- * ring can be answered. Other hypervisors need nothing.
+ * another process that outlives the tracer: the calling process's parent
+ * is taken for the tracer (gt_guard_new_for() names it). On Xen it maps
+ * the domain's monitor ring page, which is out of anyone's reach once the
+ * tracer has enabled the ring: then the vCPUs a killed tracer left waiting
+ * on its ring can be answered. Other hypervisors need nothing.
  *
  * Returns: (transfer full) (nullable): a guard, or NULL with @error set.
  */
 GT_API GtGuard *gt_guard_new(const char *guest, const GtLoopOptions *options, GError **error);
+
+/**
+ * gt_guard_new_for:
+ * @guest: as gt_guard_new().
+ * @options: (nullable): as gt_guard_new().
+ * @tracer: the process id of the tracer this guard is for.
+ * @error: return location for a #GError.
+ *
+ * gt_guard_new() for the tracer @tracer. On Xen the guard also marks the
+ * guest as watched, until it is freed: once @tracer has died, any other
+ * process that attaches to the guest (gt_loop_new_full(),
+ * gt_guest_recover(), another guard) first waits, up to 30 s, until this
+ * guard is freed, so that the journal's changes are still there for
+ * gt_guard_repair() to tell which vCPUs sit on the dead tracer's traps.
+ * @tracer's own attach never waits.
+ *
+ * Returns: (transfer full) (nullable): a guard, or NULL with @error set.
+ */
+GT_API GtGuard *gt_guard_new_for(const char *guest, const GtLoopOptions *options, GPid tracer,
+                                 GError **error);
 
 /**
  * gt_guard_repair:

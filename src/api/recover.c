@@ -4,6 +4,8 @@
 #include <guestrace/guestrace.h>
 #include "driver/driver.h"
 
+#include <unistd.h>
+
 struct _GtGuard {
   char *guest;
   GtDriverOptions dopts;
@@ -27,7 +29,7 @@ recover(const char *guest, const GtDriverOptions *dopts, char **report, GError *
 {
   g_autofree char *what = NULL;
   /* Strict: what could not be repaired fails it, each change named. */
-  GtDriver *d = gt_driver_open_recovered(guest, dopts, TRUE, &what, error);
+  GtDriver *d = gt_driver_open_recovered(guest, dopts, GT_JOURNAL_REPAIR, &what, error);
   if (!d)
     return FALSE;
   gt_driver_close(d);   /* detaches: the guest runs on */
@@ -49,9 +51,16 @@ gt_guest_recover(const char *guest, const GtLoopOptions *options, char **report,
 GT_API GtGuard *
 gt_guard_new(const char *guest, const GtLoopOptions *options, GError **error)
 {
+  return gt_guard_new_for(guest, options, getppid(), error);
+}
+
+GT_API GtGuard *
+gt_guard_new_for(const char *guest, const GtLoopOptions *options, GPid tracer,
+                 GError **error)
+{
   g_return_val_if_fail(guest != NULL, NULL);
   GError *local = NULL;
-  GtXenGuard *xen = gt_driver_guard_new(guest, &local);
+  GtXenGuard *xen = gt_driver_guard_new(guest, tracer, &local);
   if (local) {
     g_propagate_error(error, local);
     return NULL;

@@ -74,23 +74,24 @@ open_driver(const char *spec, const GtDriverOptions *opts, GError **error)
 }
 
 GtXenGuard *
-gt_driver_guard_new(const char *spec, GError **error)
+gt_driver_guard_new(const char *spec, gint64 tracer, GError **error)
 {
   if (!g_str_has_prefix(spec, "xen:") || !spec[4])
     return NULL;
-  return gt_xen_guard_new(spec + 4, error);
+  return gt_xen_guard_new(spec + 4, tracer, error);
 }
 
 gboolean
-gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **report,
+gt_driver_attach_journal(GtDriver *d, const char *spec, GtJournalRole role, char **report,
                          GError **error)
 {
+  gboolean strict = role == GT_JOURNAL_REPAIR;
   *report = NULL;
   if (!d->identity) {
     g_debug("%s: no identity for a journal: changes are not journalled", spec);
     return TRUE;
   }
-  d->journal = gt_journal_open(d->identity, error);
+  d->journal = gt_journal_open(d->identity, role, error);
   if (!d->journal) {
     g_prefix_error(error, "cannot keep a journal of our changes to %s: ", spec);
     return FALSE;
@@ -121,15 +122,44 @@ gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict, char **
   return TRUE;
 }
 
+static GtDriver *
+open_attached(const char *spec, const GtDriverOptions *opts, GtJournalRole role,
+              char **report, GError **error)
+{
+  g_autoptr(GtDriver) d = open_driver(spec, opts, error);
+  if (!d || !gt_driver_attach_journal(d, spec, role, report, error))
+    return NULL;
+  return g_steal_pointer(&d);
+}
+
+/* Only the Xen guardian marks a guest as watched (its repair answers the
+ * dead tracer's ring, which nobody else can, from the journal's entries in
+ * force): the guest's identity is found before attaching, and its
+ * guardian waited for while the guest still runs, which its repair needs
+ * (on Xen it lets every vCPU run before the ring goes; our attach pauses
+ * the domain). If the tracer died only while we attached, the journal
+ * refuses us (GT_JOURNAL_ERROR_GUARDIAN): we let go of the guest, wait and
+ * attach again. */
 GtDriver *
-gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, gboolean strict,
+gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts, GtJournalRole role,
                          char **report, GError **error)
 {
   *report = NULL;
-  g_autoptr(GtDriver) d = open_driver(spec, opts, error);
-  if (!d || !gt_driver_attach_journal(d, spec, strict, report, error))
-    return NULL;
-  return g_steal_pointer(&d);
+  g_autofree char *identity = g_str_has_prefix(spec, "xen:") ? gt_xen_identity(spec + 4)
+                                                              : NULL;
+  for (guint attempt = 0;; attempt++) {
+    if (identity && !gt_journal_wait_guardian(identity, error))
+      return NULL;
+    g_autoptr(GError) local = NULL;
+    GtDriver *d = open_attached(spec, opts, role, report, &local);
+    if (d)
+      return d;
+    if (!identity || attempt > 0 ||
+        !g_error_matches(local, GT_JOURNAL_ERROR, GT_JOURNAL_ERROR_GUARDIAN)) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return NULL;
+    }
+  }
 }
 
 /* Attaching: the journal of the guest is opened and what a dead session
@@ -138,7 +168,7 @@ GtDriver *
 gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error)
 {
   g_autofree char *report = NULL;
-  GtDriver *d = gt_driver_open_recovered(spec, opts, FALSE, &report, error);
+  GtDriver *d = gt_driver_open_recovered(spec, opts, GT_JOURNAL_TRACE, &report, error);
   if (report)
     g_message("%s", report);
   return d;

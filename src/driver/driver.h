@@ -20,6 +20,8 @@
 #include <glib.h>
 #include <guestrace/types.h>
 
+#include "driver/journal.h"
+
 typedef struct GtDriver GtDriver;
 
 /* All registers of one vCPU, indexed by gt_reg_name_t. */
@@ -103,7 +105,6 @@ typedef struct {
   const char *repair_caveat;
 } GtDriverOps;
 
-typedef struct GtJournal GtJournal;
 typedef struct GtXenGuard GtXenGuard;
 
 struct GtDriver {
@@ -133,16 +134,21 @@ typedef struct {
  * left in it has been repaired from its journal (recover.h). */
 GtDriver *gt_driver_open(const char *spec, const GtDriverOptions *opts, GError **error);
 /* The same; what was repaired is given in *report (NULL if nothing), not
- * printed. strict: fail (error says what) if something could not be
- * repaired, rather than attach with it said in *report. */
+ * printed. role GT_JOURNAL_REPAIR (the guardian, `guestrace recover`):
+ * fail (error says what) if something could not be repaired, rather than
+ * attach with it said in *report (GT_JOURNAL_TRACE); others that find the
+ * journal held wait longer for it (journal.h). On Xen, while the guardian
+ * of a tracer that died is about to repair the guest, it waits for it
+ * (gt_journal_wait_guardian) before it stops the guest: the guardian's
+ * repair needs the guest running. */
 GtDriver *gt_driver_open_recovered(const char *spec, const GtDriverOptions *opts,
-                                   gboolean strict, char **report, GError **error);
+                                   GtJournalRole role, char **report, GError **error);
 
 /* What both do once the driver is open: opens d's journal (from
  * d->identity; none without one) and repairs what a dead session left,
  * described in *report (NULL if nothing). Drivers made otherwise (the
  * fault-injection tests' fake) attach through it too. */
-gboolean gt_driver_attach_journal(GtDriver *d, const char *spec, gboolean strict,
+gboolean gt_driver_attach_journal(GtDriver *d, const char *spec, GtJournalRole role,
                                   char **report, GError **error);
 
 /* Per-driver constructors (used by gt_driver_open). */
@@ -156,14 +162,18 @@ GtDriver *gt_libvirt_driver_open(const char *uri, const char *name,
 GtDriver *gt_xen_driver_open(const char *domain, const GtDriverOptions *opts,
                              GError **error);
 
-/* The guardian, before the tracer attaches: what it must take then to
- * repair the guest later (Xen: the monitor ring page, which is out of
- * reach once the tracer enabled the ring; xen-guard.c). NULL without error
- * when the driver of spec needs nothing. Given back in
+/* The guardian of the tracer with process id tracer, before the tracer
+ * attaches: what it must take then to repair the guest later (Xen: the
+ * monitor ring page, which is out of reach once the tracer enabled the
+ * ring; xen-guard.c; and the guest marked as watched, gt_journal_guard).
+ * NULL without error when the driver of spec needs nothing. Given back in
  * GtDriverOptions.xen_guard when the guardian repairs. */
-GtXenGuard *gt_driver_guard_new(const char *spec, GError **error);
+GtXenGuard *gt_driver_guard_new(const char *spec, gint64 tracer, GError **error);
 /* Xen's (xen-guard.c): domain is the spec after "xen:". */
-GtXenGuard *gt_xen_guard_new(const char *domain, GError **error);
+GtXenGuard *gt_xen_guard_new(const char *domain, gint64 tracer, GError **error);
+/* The journal identity of xen:domain ("xen-DOMID-UUID") found without
+ * attaching; NULL if it cannot be (no such domain, no Xen). */
+char *gt_xen_identity(const char *domain);
 /* The ring page (XC_PAGE_SIZE bytes, read-write); NULL for a NULL guard. */
 void *gt_xen_guard_page(GtXenGuard *g);
 void gt_xen_guard_free(GtXenGuard *g);

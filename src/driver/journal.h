@@ -53,13 +53,53 @@ typedef struct {
 
 typedef struct GtJournal GtJournal;
 
+/* Who opens a journal: a tracing attach, or a repair (the guardian,
+ * `guestrace recover`: strict, it fails on what it cannot repair). Beside
+ * the locked journal its holder writes IDENTITY.holder ("PID trace" or
+ * "PID repair"): an opener that finds the lock held waits 1 s for a
+ * tracer (one just killed lets go as it exits), 30 s for a live repairer
+ * (a repair on Xen lets every vCPU run, seconds in a slow dom0). */
+typedef enum {
+  GT_JOURNAL_TRACE = 0,
+  GT_JOURNAL_REPAIR = 1,
+} GtJournalRole;
+
+#define GT_JOURNAL_ERROR gt_journal_error_quark()
+GQuark gt_journal_error_quark(void);
+typedef enum {
+  /* A guardian whose tracer died is about to repair the guest: it must
+   * take the journal first (gt_journal_wait_guardian). */
+  GT_JOURNAL_ERROR_GUARDIAN = 1,
+} GtJournalError;
+
 /* The directory journals live in (created on demand): $GUESTRACE_JOURNAL_DIR
  * if set, else /run/guestrace (root) or $XDG_RUNTIME_DIR/guestrace. */
 char *gt_journal_dir(void);
 /* Opens the journal of the guest `identity` (a file-name-safe string),
  * creating it if absent, and takes an exclusive lock on it (one tracer per
- * guest). What a dead session left is read first: gt_journal_live(). */
-GtJournal *gt_journal_open(const char *identity, GError **error);
+ * guest). What a dead session left is read first: gt_journal_live().
+ * Refused with GT_JOURNAL_ERROR_GUARDIAN, at once, while a guardian whose
+ * tracer died is about to repair the guest: the guardian alone can answer
+ * what the dead tracer's ring holds (Xen), and only from the journal's
+ * entries in force, so nobody else may undo them first. It does not wait
+ * there: its caller may hold the guest stopped, which the guardian's
+ * repair needs running; the caller lets go of the guest and waits
+ * (gt_journal_wait_guardian). */
+GtJournal *gt_journal_open(const char *identity, GtJournalRole role, GError **error);
+
+/* The guardian of tracer `tracer` marks the guest `identity` as watched:
+ * it holds a lock on IDENTITY.guardian (saying "GUARDIAN_PID TRACER_PID")
+ * until gt_journal_unguard() or its exit. First waits
+ * (gt_journal_wait_guardian) for the guardian of a dead tracer to finish;
+ * FALSE if another guardian watches a live tracer of the guest (then the
+ * guest is not marked: nobody waits for this guardian). */
+gboolean gt_journal_guard(const char *identity, gint64 tracer, GError **error);
+void gt_journal_unguard(const char *identity);
+/* Waits (at most 30 s, said once on stderr) while another process's
+ * guardian of the guest `identity` holds its mark and its tracer has died
+ * (it is about to repair, or repairing); not for the tracer it watches,
+ * nor in the guardian itself. FALSE if it still does after 30 s. */
+gboolean gt_journal_wait_guardian(const char *identity, GError **error);
 const char *gt_journal_path(GtJournal *j);
 /* The changes still in force, in the order they were made: writes not
  * undone and breakpoints not removed (GtJournalEntry). */

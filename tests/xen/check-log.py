@@ -183,6 +183,14 @@ def main():
     check("SIGKILL mid-trace: the guardian repairs, the domU keeps running",
           kv("KILL-END", "rc") == 137 and before is not None and after is not None and after > before,
           marks.get("KILL-END", ("", 0))[0])
+    # `guestrace recover` at once after the kill, the guardian alive (held
+    # stopped until recover says it waits for it): it waits for the
+    # guardian's repair and exits 0; the domU running on (above) says it did
+    # not undo the journal under the guardian. Only if the guardian was
+    # found (guardian=PID): else recover may just have come after it.
+    check("`guestrace recover` right after the SIGKILL waits for the guardian's repair, exits 0",
+          kv("KILL-END", "guardian") is not None and kv("KILL-END", "recover") == 0
+          and (kv("KILL-END", "waited") or 0) >= 1, marks.get("KILL-END", ("", 0))[0])
     before, after = kv("KILL2-END", "before"), kv("KILL2-END", "after")
     # Only if the guardian was found and killed (guardian=PID): else it
     # repaired the domU itself and the phase proved nothing about recover.

@@ -11,9 +11,13 @@
  * killing it costs only the automatic repair: the next attach or
  * `guestrace recover` does it then.
  *
- * It is guestrace itself, executed again (`guestrace guardian FD GUEST
- * [MEM]`, FD the pipe's read end), so it starts clean of the tracer's
- * state. Before the tracer attaches, the guardian takes what it will need
+ * It is guestrace itself, executed again (`guestrace guardian FD:PID GUEST
+ * [MEM]`, FD the pipe's read end, PID the tracer's), so it starts clean of
+ * the tracer's state. The tracer's pid is passed, not found: after the
+ * double fork the guardian's parent is init. With it the guardian marks the
+ * guest (on Xen): once that tracer has died, an attach or `guestrace
+ * recover` waits for the guardian's repair instead of undoing the journal
+ * under it (gt_guard_new_for()). Before the tracer attaches, the guardian takes what it will need
  * (gt_guard_new(); on Xen the monitor ring page, out of reach once the
  * tracer enabled the ring) and says so with a byte on its standard output,
  * a second pipe; the tracer waits for it (bounded) before it attaches. */
@@ -69,6 +73,7 @@ gt_guardian_start(const char *guest, const char *mem)
     close(p[1]);
     return -1;
   }
+  pid_t tracer = getpid();
   pid_t child = fork();
   if (child < 0) {
     close(p[0]);
@@ -84,8 +89,8 @@ gt_guardian_start(const char *guest, const char *mem)
     close(p[1]);
     close(ready[0]);
     keep_open_across_exec(p[0]);
-    char fdstr[16];
-    snprintf(fdstr, sizeof fdstr, "%d", p[0]);
+    char fdstr[32];
+    snprintf(fdstr, sizeof fdstr, "%d:%d", p[0], (int)tracer);
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0)
       dup2(devnull, 0);
@@ -121,12 +126,12 @@ gt_guardian_release(void)
  * (then it repairs what the journal can). Said on standard output, the
  * ready pipe, which is then /dev/null. */
 static GtGuard *
-prepare(const char *guest, const char *mem)
+prepare(const char *guest, const char *mem, GPid tracer)
 {
   GtLoopOptions opts = { 0 };
   opts.mem_path = mem;
   g_autoptr(GError) error = NULL;
-  GtGuard *guard = gt_guard_new(guest, &opts, &error);
+  GtGuard *guard = gt_guard_new_for(guest, &opts, tracer, &error);
   if (!guard)
     gt_cli_error("guardian: %s; if guestrace is killed, the guest may stay stuck",
                  error->message);
@@ -152,16 +157,31 @@ repair(GtGuard *guard, const char *guest, const char *mem, GError **error)
   return TRUE;
 }
 
-/* `guestrace guardian FD GUEST [MEM]` */
+/* FD:PID (PID the tracer's) */
+static gboolean
+parse_fd_pid(const char *s, int *fd, GPid *tracer)
+{
+  g_auto(GStrv) f = g_strsplit(s, ":", 3);
+  gint64 a, b;
+  if (!f[0] || !f[1] || f[2] || !g_ascii_string_to_signed(f[0], 10, 0, G_MAXINT, &a, NULL) ||
+      !g_ascii_string_to_signed(f[1], 10, 1, G_MAXINT, &b, NULL))
+    return FALSE;
+  *fd = (int)a;
+  *tracer = (GPid)b;
+  return TRUE;
+}
+
+/* `guestrace guardian FD:PID GUEST [MEM]` */
 int
 gt_cmd_guardian(int argc, char **argv)
 {
-  if (argc < 3)
+  int fd;
+  GPid tracer;
+  if (argc < 3 || !parse_fd_pid(argv[1], &fd, &tracer))
     return GT_EXIT_USAGE;
-  int fd = atoi(argv[1]);
   const char *guest = argv[2];
   const char *mem = argc > 3 && *argv[3] ? argv[3] : NULL;
-  GtGuard *guard = prepare(guest, mem);
+  GtGuard *guard = prepare(guest, mem, tracer);
   char c = 0;
   ssize_t r;
   do

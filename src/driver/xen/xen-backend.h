@@ -71,6 +71,9 @@ gboolean gt_xen_hw_domid(const char *domain, guint32 *domid, GError **error);
 /* "xen-DOMID-UUID" of the domain behind the real back end be, NULL if it
  * is gone: the identity its journal is kept under. */
 char *gt_xen_hw_identity(void *be);
+/* The same from a libxenctrl handle (an xc_interface *: the guard's). */
+typedef struct xc_interface_core xc_interface;   /* as xenctrl.h */
+char *gt_xen_hw_identity_of(xc_interface *xch, guint32 domid);
 
 /* Makes d (just built, paused) the guardian's driver of the dead tracer's
  * ring behind page: FALSE if page is not a ring guestrace enabled (then d

@@ -27,6 +27,7 @@
 #include <xen/hvm/params.h>
 
 #include "driver/xen/xen-backend.h"
+#include "driver/journal.h"
 
 /* Exported by libxenctrl 4.17 (symbol version VERS_4.17.0) but declared
  * only in its private xc_private.h; xc_vm_event_enable() uses it to tell
@@ -38,6 +39,7 @@ struct GtXenGuard {
   xenforeignmemory_handle *fm;
   guint32 domid;
   void *page;
+  char *marked;             /* the identity whose mark it holds (gt_journal_guard) */
 };
 
 void
@@ -51,6 +53,9 @@ gt_xen_guard_free(GtXenGuard *g)
     xenforeignmemory_close(g->fm);
   if (g->xch)
     xc_interface_close(g->xch);
+  if (g->marked)
+    gt_journal_unguard(g->marked);
+  g_free(g->marked);
   g_free(g);
 }
 
@@ -96,8 +101,28 @@ map_ring_page(GtXenGuard *g, GError **error)
   return g->page != NULL || gfail(error, "map the monitor ring page");
 }
 
+/* The guest marked as watched by the guardian of tracer (journal.h), so
+ * that nobody else takes the journal once the tracer died before this
+ * guardian repaired: the journal's entries in force are all it has to
+ * tell which vCPUs sit on the dead tracer's traps (xen-adopt.c). Waits
+ * first for a dead tracer's guardian still repairing, before the ring page
+ * is taken. Without the mark the guard still works: said, not fatal. */
+static void
+mark(GtXenGuard *g, gint64 tracer)
+{
+  g_autofree char *identity = gt_xen_hw_identity_of(g->xch, g->domid);
+  g_autoptr(GError) err = NULL;
+  if (!identity)
+    return;
+  if (gt_journal_guard(identity, tracer, &err))
+    g->marked = g_steal_pointer(&identity);
+  else
+    g_message("xen guardian: %s: an attach or `guestrace recover` may not wait for this "
+              "guardian's repair", err->message);
+}
+
 GtXenGuard *
-gt_xen_guard_new(const char *spec, GError **error)
+gt_xen_guard_new(const char *spec, gint64 tracer, GError **error)
 {
   g_autofree char *domain = g_strndup(spec, strcspn(spec, ","));   /* options after ',' */
   GtXenGuard *g = g_new0(GtXenGuard, 1);
@@ -112,6 +137,7 @@ gt_xen_guard_new(const char *spec, GError **error)
     gt_xen_guard_free(g);
     return NULL;
   }
+  mark(g, tracer);
   if (xc_domain_pause(g->xch, g->domid) != 0) {
     gfail(error, "pause the domain");
     gt_xen_guard_free(g);

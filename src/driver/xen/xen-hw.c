@@ -515,17 +515,39 @@ gt_xen_hw_domid(const char *domain, guint32 *domid, GError **error)
 }
 
 char *
-gt_xen_hw_identity(void *be)
+gt_xen_hw_identity_of(xc_interface *xch, guint32 domid)
 {
-  XenHw *h = be;
+  XenHw h = { .xch = xch, .domid = domid };
   xc_dominfo_t di;
-  if (!info(h, &di))
+  if (!info(&h, &di))
     return NULL;
   g_autoptr(GString) id = g_string_new(NULL);
-  g_string_printf(id, "xen-%u-", h->domid);
+  g_string_printf(id, "xen-%u-", domid);
   for (guint i = 0; i < sizeof di.handle; i++)
     g_string_append_printf(id, "%02x", di.handle[i]);
   return g_string_free(g_steal_pointer(&id), FALSE);
+}
+
+char *
+gt_xen_hw_identity(void *be)
+{
+  XenHw *h = be;
+  return gt_xen_hw_identity_of(h->xch, h->domid);
+}
+
+char *
+gt_xen_identity(const char *spec)
+{
+  g_autofree char *domain = g_strndup(spec, strcspn(spec, ","));   /* options after ',' */
+  guint32 domid;
+  if (!gt_xen_hw_domid(domain, &domid, NULL))
+    return NULL;
+  xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+  if (!xch)
+    return NULL;
+  char *id = gt_xen_hw_identity_of(xch, domid);
+  xc_interface_close(xch);
+  return id;
 }
 
 void *

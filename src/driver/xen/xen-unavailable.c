@@ -12,7 +12,7 @@ gt_xen_driver_open(const char *domain, const GtDriverOptions *opts, GError **err
 }
 
 GtXenGuard *
-gt_xen_guard_new(const char *domain, GError **error)
+gt_xen_guard_new(const char *domain, gint64 tracer, GError **error)
 {
   g_set_error(error, GT_ERROR, GT_ERROR_UNSUPPORTED,
               "cannot guard xen:%s: guestrace was built without Xen support", domain);
@@ -20,4 +20,5 @@ gt_xen_guard_new(const char *domain, GError **error)
 }
 
 void *gt_xen_guard_page(GtXenGuard *g) { return NULL; }
+char *gt_xen_identity(const char *domain) { return NULL; }
 void gt_xen_guard_free(GtXenGuard *g) { }

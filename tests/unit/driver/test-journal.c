@@ -11,7 +11,7 @@ static GtJournal *
 open_ok(const char *id)
 {
   g_autoptr(GError) err = NULL;
-  GtJournal *j = gt_journal_open(id, &err);
+  GtJournal *j = gt_journal_open(id, GT_JOURNAL_TRACE, &err);
   g_assert_no_error(err);
   return j;
 }
@@ -36,7 +36,7 @@ test_reopen_keeps_what_is_in_force(void)
   g_assert_true(gt_journal_note_undone(j, 0x1000, NULL));
   /* A second tracer on the same guest is refused while this one lives. */
   g_autoptr(GError) err = NULL;
-  g_assert_null(gt_journal_open("t1", &err));
+  g_assert_null(gt_journal_open("t1", GT_JOURNAL_TRACE, &err));
   g_assert_nonnull(err);
   /* Killed here: nothing closes the journal. A copy stands for the file
    * the dead process left. */

@@ -390,7 +390,7 @@ journalled_driver(int fd, const char *identity)
   d->identity = g_strdup(identity);
   g_autofree char *report = NULL;
   g_autoptr(GError) err = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "test", TRUE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(d, "test", GT_JOURNAL_REPAIR, &report, &err));
   g_assert_null(report);
   g_assert_true(d->ops->insert_bp(d, FAKE_RIP, &err));
   guint64 orig = 0xffffffff81000abcULL, trap = FAKE_RIP + 1;

@@ -115,7 +115,7 @@ session(FakeWorld *w, FwOp kind, guint n, FwFailMode mode, Seen *seen, char **le
   GtDriver *d = fw_connect(w, IDENTITY);
   g_autofree char *report = NULL;
   g_autoptr(GError) error = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "fake", TRUE, &report, &error));
+  g_assert_true(gt_driver_attach_journal(d, "fake", GT_JOURNAL_REPAIR, &report, &error));
   g_assert_null(report);   /* nothing left by an earlier run */
   if (n)
     fw_conn_fail(d, kind, n, mode);
@@ -155,7 +155,7 @@ recover(FakeWorld *w)
   GtDriver *d = fw_connect(w, IDENTITY);
   g_autofree char *report = NULL;
   g_autoptr(GError) error = NULL;
-  if (!gt_driver_attach_journal(d, "fake", TRUE, &report, &error)) {
+  if (!gt_driver_attach_journal(d, "fake", GT_JOURNAL_REPAIR, &report, &error)) {
     gt_driver_close(d);
     return g_strdup_printf("recovery failed: %s", error->message);
   }
@@ -288,7 +288,7 @@ test_recover_unrepaired(void)
     fw_conn_fail(d, FW_OP_READ, 1, FW_FAIL_ONCE);   /* cat's slot, the first change */
     g_autofree char *report = NULL;
     g_autoptr(GError) error = NULL;
-    gboolean ok = gt_driver_attach_journal(d, "fake", strict == 1, &report, &error);
+    gboolean ok = gt_driver_attach_journal(d, "fake", strict ? GT_JOURNAL_REPAIR : GT_JOURNAL_TRACE, &report, &error);
     gt_driver_close(d);
     const char *said = strict ? (error ? error->message : "") : report;
     g_assert_true(ok == !strict);
@@ -300,7 +300,7 @@ test_recover_unrepaired(void)
   GtDriver *d = fw_connect(w, IDENTITY);
   g_autofree char *report = NULL;
   g_autoptr(GError) error = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "fake", TRUE, &report, &error));
+  g_assert_true(gt_driver_attach_journal(d, "fake", GT_JOURNAL_REPAIR, &report, &error));
   g_assert_nonnull(strstr(report, "1 return addresses restored"));
   gt_driver_close(d);
   g_assert_false(g_file_test(jpath, G_FILE_TEST_EXISTS));
@@ -328,7 +328,7 @@ test_unrepaired_slot_trapped(void)
   fw_conn_fail(d, FW_OP_READ, 1, FW_FAIL_ONCE);   /* cat's slot cannot be read */
   g_autofree char *report = NULL;
   g_autoptr(GError) error = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "fake", FALSE, &report, &error));
+  g_assert_true(gt_driver_attach_journal(d, "fake", GT_JOURNAL_TRACE, &report, &error));
   g_assert_nonnull(strstr(report, "1 could not be repaired"));
   g_assert_nonnull(strstr(report, "1 vCPUs sent back"));
   GtLoop *loop = gt_loop_new_for_vmi("fake", fw_vmi_new(w, d), profile, &error);

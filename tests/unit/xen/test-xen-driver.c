@@ -552,7 +552,7 @@ test_repair_report_caveat(void)
   fx.d->identity = g_strdup("xen-test-caveat");
   g_autofree char *report = NULL;
   g_autoptr(GError) err = NULL;
-  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   g_assert_null(report);
   guint8 orig[5], ours[5];
   memcpy(orig, fx.f->ram + PA(FAKE_FUNC), 5);
@@ -568,7 +568,7 @@ test_repair_report_caveat(void)
   fx.f->paused++;   /* the dead session's pause, which Xen keeps */
   memcpy(fx.f->ram + PA(FAKE_FUNC), ours, 5);
   fx.d->identity = g_strdup("xen-test-caveat");
-  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   g_assert_no_error(err);
   g_assert_nonnull(report);
   g_assert_nonnull(strstr(report, "5 code bytes restored"));

@@ -45,7 +45,7 @@ tracer(FakeXen *t, GtXenTrap trap, const char *identity)
   g_assert_no_error(err);
   d->identity = g_strdup(identity);
   g_autofree char *report = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   g_assert_true(d->ops->insert_bp(d, FAKE_FUNC, &err));
   g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
   guint64 real = RET_ADDR, ours = FAKE_PAD;
@@ -80,7 +80,7 @@ guardian(FakeXen *g, const char *identity, char **report)
   g_assert_true(gt_xen_driver_adopt_ring(d, g->ring_page));
   g_assert_true(g->adopted);
   d->identity = g_strdup(identity);
-  g_assert_true(gt_driver_attach_journal(d, "xen:t", TRUE, report, &err));
+  g_assert_true(gt_driver_attach_journal(d, "xen:t", GT_JOURNAL_REPAIR, report, &err));
   g_assert_no_error(err);
   return d;
 }
