@@ -144,16 +144,23 @@ test_tracer_is_refused_after_a_second(void)
   waitpid(c, NULL, 0);
 }
 
-/* Holds the journal's lock without a word of its own: the note beside it
+/* Holds the lock of IDENTITY.SUFFIX without a word of its own: the note
  * is whatever the test wrote. */
 static void
-lock_bare(const char *identity, gint64 unused)
+hold_bare(const char *identity, const char *suffix)
 {
-  g_autofree char *name = g_strconcat(identity, ".journal", NULL);
+  g_autofree char *name = g_strconcat(identity, suffix, NULL);
   g_autofree char *path = g_build_filename(dir, name, NULL);
   int fd = open(path, O_RDWR | O_CREAT, 0600);
   if (fd < 0 || flock(fd, LOCK_EX) < 0)
     _exit(5);
+}
+
+/* The journal's lock, bare. */
+static void
+lock_bare(const char *identity, gint64 unused)
+{
+  hold_bare(identity, ".journal");
 }
 
 /* A stale or garbage note is an unknown holder: 1 s, as before. */
@@ -263,15 +270,11 @@ test_live_guardian_is_not_waited_for(void)
   g_assert_false(g_file_test(mark, G_FILE_TEST_EXISTS));
 }
 
-/* Holds the mark's lock with whatever note the test wrote. */
+/* The guardian mark's lock, bare. */
 static void
 mark_bare(const char *identity, gint64 unused)
 {
-  g_autofree char *name = g_strconcat(identity, ".guardian", NULL);
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  int fd = open(path, O_RDWR | O_CREAT, 0600);
-  if (fd < 0 || flock(fd, LOCK_EX) < 0)
-    _exit(5);
+  hold_bare(identity, ".guardian");
 }
 
 /* A mark whose note does not parse, or whose guardian is dead (a killed
