@@ -32,7 +32,14 @@ recover(const char *guest, const GtDriverOptions *dopts, char **report, GError *
   GtDriver *d = gt_driver_open_recovered(guest, dopts, GT_JOURNAL_REPAIR, &what, error);
   if (!d)
     return FALSE;
+  /* Something was repaired: that the guest runs again is checked where
+   * the hypervisor can leave vCPUs out of a repair's reach. */
+  gboolean runs = !what || !d->ops->verify_runs || d->ops->verify_runs(d, error);
   gt_driver_close(d);   /* detaches: the guest runs on */
+  if (!runs) {
+    g_prefix_error(error, "%s; but ", what);
+    return FALSE;
+  }
   if (report)
     *report = g_steal_pointer(&what);
   return TRUE;

@@ -100,6 +100,10 @@ typedef struct {
   /* Optional: called once recovery has run, to journal what the driver
    * already holds (Xen: the pause its open took). */
   void (*after_recovery)(GtDriver *d);
+  /* Optional, after a repair that may leave vCPUs held where it cannot
+   * reach (Xen: a dead tracer's monitor ring, repair_caveat): lets the
+   * guest run and checks that every vCPU does; FALSE says which does not. */
+  gboolean (*verify_runs)(GtDriver *d, GError **error);
   /* What a repair from the journal cannot undo on this hypervisor, said
    * after every report of one; NULL if nothing. */
   const char *repair_caveat;

@@ -198,6 +198,16 @@ def main():
           kv("KILL2-END", "guardian") is not None and kv("KILL2-END", "recover") == 0
           and before is not None and after is not None and after > before,
           marks.get("KILL2-END", ("", 0))[0], todo=DEAD_RING)
+    # What recover says must be true either way: a domU that runs on gets
+    # exit 0, one the dead ring still holds gets exit 1 naming the vCPU.
+    runs_on = before is not None and after is not None and after > before
+    check("guardian and tracer killed, then `guestrace recover`: it says whether the domU "
+          "runs (exit 0 if it does, exit 1 'did not run ... xl destroy' if not)",
+          kv("KILL2-END", "guardian") is not None and
+          ((runs_on and kv("KILL2-END", "recover") == 0) or
+           (not runs_on and kv("KILL2-END", "recover") == 1 and
+            (kv("KILL2-END", "stuck_said") or 0) >= 1)),
+          marks.get("KILL2-END", ("", 0))[0])
     check("bed finished", "DONE" in marks,
           "t=%.1fs" % marks["DONE"][1] if "DONE" in marks else "")
     print("1..%d" % len(results))

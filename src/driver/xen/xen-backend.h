@@ -43,10 +43,11 @@ typedef struct {
   /* Unpause the (paused) domain, then wait, bounded, until every vCPU has
    * entered the guest once: Xen applies an answered request's
    * SET_REGISTERS and deferred CR write only then, from per-vCPU vm_event
-   * state that tearing the ring down frees. FALSE (and a warning's worth
-   * in error) if some vCPU did not run in time; the domain is unpaused
-   * either way. */
-  gboolean (*unpause_settled)(void *be, GError **error);
+   * state that tearing the ring down frees. FALSE only if the unpause
+   * failed; *stuck is the first vCPU that did not run in time (-1 if
+   * none). A domain someone else still holds paused cannot settle: not
+   * waited for, *stuck -1. */
+  gboolean (*unpause_settled)(void *be, int *stuck, GError **error);
   /* Tear the ring down (events off first). Call only after
    * unpause_settled: an answer Xen has not applied yet is lost with it. */
   void (*monitor_disable)(void *be);

@@ -91,6 +91,9 @@ detach_live(XenDriver *x)
   /* Never a pause we do not hold (the pause above may have failed). */
   if (!x->running && !xen_release_domain(x, x->ring_up, &err))
     g_warning("xen: detach: %s", err->message);
+  else if (x->stuck >= 0)
+    g_warning("xen: vCPU %d did not run within 2 s of being answered; Xen may drop its last "
+              "answer (registers, CR3 write) with the ring", x->stuck);
   x->running = TRUE;
 }
 
@@ -145,6 +148,28 @@ xen_abandon(GtDriver *d)
   xen_free(x);
 }
 
+/* GtDriverOps.verify_runs: a repair without the guardian cannot answer a
+ * dead tracer's monitor ring (the caveat below), so whether the domain runs
+ * after it is measured, not assumed: unpaused, each vCPU must enter the
+ * guest within 2 s (hw_unpause_settled; one paused by an administrator is
+ * not waited for). */
+static gboolean
+xen_verify_runs(GtDriver *d, GError **error)
+{
+  XenDriver *x = (XenDriver *)d;
+  if (x->adopted || x->gone || x->running)
+    return TRUE;
+  if (!xen_release_domain(x, TRUE, error))
+    return FALSE;
+  if (x->stuck < 0)
+    return TRUE;
+  g_set_error(error, GT_ERROR, GT_ERROR_FAILED,
+              "vCPU %d of the domain did not run within 2 s of the repair: the dead "
+              "session's monitor ring holds it (Xen keeps it paused, and no other process "
+              "can answer that ring); only `xl destroy` ends it", x->stuck);
+  return FALSE;
+}
+
 #define XEN_OPS_COMMON \
   .name = "xen", \
   .close = xen_close, \
@@ -168,6 +193,7 @@ xen_abandon(GtDriver *d)
 
 static const GtDriverOps xen_ops = {
   XEN_OPS_COMMON,
+  .verify_runs = xen_verify_runs,
   /* Xen 4.17 (tests/xen/README.md, "Hazard: SIGKILL"): vCPUs waiting on a
    * dead tracer's monitor ring stay paused, and no other process can map
    * that ring to answer them. Seen in the nested bed: bytes repaired, domU
@@ -229,6 +255,7 @@ gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap, GError *
   x->trap = trap;
   x->nvcpu = n;
   x->slots = g_new0(XenSlot, n);
+  x->stuck = -1;
   x->bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
   x->all_stop = g_strcmp0(stop, "domain") == 0;
   const char *rec = g_getenv("GT_XEN_RECORD");

@@ -46,6 +46,7 @@ typedef struct {
   gboolean adopted;         /* the guardian's: a dead tracer's ring (xen-adopt.c) */
   gboolean adopt_done;      /* ... and its held vCPUs taken over (before recovery) */
   gboolean running;         /* the domain is unpaused by us */
+  int stuck;                /* a vCPU that did not run after a settled release, or -1 */
   gboolean all_stop;        /* pause the domain at each stop (GT_XEN_STOP=domain) */
   gboolean gone;
   gboolean has_pending;     /* a pause() stop not yet reported */

@@ -191,12 +191,15 @@ xen_hold_domain(XenDriver *x, GError **error)
   return TRUE;
 }
 
-/* settled: wait until every vCPU has run once (detach, xen-backend.h). */
+/* settled: wait until every vCPU has run once (detach, xen-backend.h);
+ * x->stuck then says which did not in time (-1: none). FALSE only if the
+ * domain could not be unpaused. */
 gboolean
 xen_release_domain(XenDriver *x, gboolean settled, GError **error)
 {
   note_pause(x, FALSE);
-  gboolean ok = settled ? x->be_ops->unpause_settled(x->be, error)
+  x->stuck = -1;
+  gboolean ok = settled ? x->be_ops->unpause_settled(x->be, &x->stuck, error)
                         : x->be_ops->unpause(x->be, error);
   if (!ok) {
     note_pause(x, TRUE);

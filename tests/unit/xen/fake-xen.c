@@ -214,13 +214,14 @@ static void fk_monitor_adopt(void *be, void *page)
 static void fk_monitor_events_off(void *be) { ((FakeXen *)be)->events_on = FALSE; }
 
 static gboolean
-fk_unpause_settled(void *be, GError **error)
+fk_unpause_settled(void *be, int *stuck, GError **error)
 {
   FakeXen *f = be;
   /* Events still on, a vCPU could stop again before it settles. */
   g_assert_false(f->events_on);
   f->settles++;
   f->answered = 0;
+  *stuck = f->stuck ? __builtin_ctz(f->stuck) : -1;
   return fk_unpause(be, error);
 }
 

@@ -47,6 +47,7 @@ typedef struct {
   vm_event_response_t applied[FAKE_MAX_VCPUS];
   guint ignored;
   gboolean adopted;           /* monitor_adopt: a guardian took the ring over */
+  guint stuck;                /* bit per vCPU that never runs (a dead ring holds it) */
 } FakeXen;
 
 FakeXen *fake_xen_new(void);

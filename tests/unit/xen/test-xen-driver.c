@@ -577,6 +577,14 @@ test_repair_report_caveat(void)
   g_assert_nonnull(strstr(report, "the dead session's pause of the guest dropped"));
   g_assert_cmpint(fx.f->paused, ==, 1);   /* only ours */
   g_assert_cmpmem(fx.f->ram + PA(FAKE_FUNC), 5, orig, 5);
+  /* Whether the domain runs after the repair is measured (recover fails
+   * on it): here vCPU 1 stays held by the dead ring. */
+  fx.f->stuck = 1u << 1;
+  g_assert_false(fx.d->ops->verify_runs(fx.d, &err));
+  g_assert_nonnull(strstr(err->message, "vCPU 1 "));
+  g_assert_nonnull(strstr(err->message, "xl destroy"));
+  g_clear_error(&err);
+  g_assert_cmpint(fx.f->paused, ==, 0);
   gt_driver_close(fx.d);
   g_assert_cmpint(fx.f->paused, ==, 0);
   fake_xen_free(fx.f);
@@ -616,6 +624,9 @@ killed_holding(gboolean paused_at_death)
   g_assert_no_error(err);
   g_assert_cmpint(fx.f->paused, ==, 2);   /* ours and the administrator's */
   g_assert_true(paused_at_death == (report && strstr(report, "pause of the guest dropped")));
+  g_assert_true(fx.d->ops->verify_runs(fx.d, &err));   /* every vCPU runs */
+  g_assert_no_error(err);
+  g_assert_cmpint(fx.f->paused, ==, 1);   /* the administrator's */
   gt_driver_close(fx.d);
   g_assert_cmpint(fx.f->paused, ==, 1);   /* the administrator's stays */
   fx.f->paused = 0;
