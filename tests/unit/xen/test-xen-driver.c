@@ -604,7 +604,7 @@ killed_holding(gboolean paused_at_death)
   g_autoptr(GError) err = NULL;
   fx.d->identity = g_strdup("xen-test-dead-pause");
   g_autofree char *report = NULL;
-  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   if (paused_at_death)
     g_assert_true(fx.d->ops->pause(fx.d, &err));
   g_assert_no_error(err);
@@ -620,7 +620,7 @@ killed_holding(gboolean paused_at_death)
   fx.f->paused += left + 1;          /* the dead session's, and an administrator's */
   fx.d->identity = g_strdup("xen-test-dead-pause");
   g_clear_pointer(&report, g_free);
-  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(fx.d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   g_assert_no_error(err);
   g_assert_cmpint(fx.f->paused, ==, 2);   /* ours and the administrator's */
   g_assert_true(paused_at_death == (report && strstr(report, "pause of the guest dropped")));
@@ -726,7 +726,7 @@ detach_on_return_trap(GtXenTrap trap, gboolean slot_restored)
   g_autoptr(GError) err = NULL;
   d->identity = g_strdup_printf("xen-test-return-trap-%d-%d", trap, slot_restored);
   g_autofree char *report = NULL;
-  g_assert_true(gt_driver_attach_journal(d, "xen:t", FALSE, &report, &err));
+  g_assert_true(gt_driver_attach_journal(d, "xen:t", GT_JOURNAL_TRACE, &report, &err));
   g_assert_true(d->ops->insert_bp(d, FAKE_PAD, &err));
   guint64 real = RT_REAL, ours = FAKE_PAD;
   g_assert_true(gt_journal_note_write(d->journal, GT_JOURNAL_SLOT, RT_SLOT_PA, RT_SLOT_VA,
