@@ -22,6 +22,16 @@
 
 /* ---- who holds a guest ------------------------------------------------ */
 
+gboolean
+gt_journal_make_dir(GError **error)
+{
+  g_autofree char *dir = gt_journal_dir();
+  if (g_mkdir_with_parents(dir, 0700) == 0)
+    return TRUE;
+  g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "cannot create %s: %s", dir, g_strerror(errno));
+  return FALSE;
+}
+
 /* dir/identity.suffix */
 char *
 gt_journal_sibling(const char *identity, const char *suffix)
@@ -188,13 +198,7 @@ take_mark(const char *path)
 gboolean
 gt_journal_guard(const char *identity, gint64 tracer, GError **error)
 {
-  g_autofree char *dir = gt_journal_dir();
-  if (g_mkdir_with_parents(dir, 0700) < 0) {
-    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "cannot create %s: %s", dir,
-                g_strerror(errno));
-    return FALSE;
-  }
-  if (!gt_journal_wait_guardian(identity, error))
+  if (!gt_journal_make_dir(error) || !gt_journal_wait_guardian(identity, error))
     return FALSE;
   g_autofree char *path = gt_journal_sibling(identity, ".guardian");
   if (ours(path)) {

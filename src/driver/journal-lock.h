@@ -5,6 +5,8 @@
 
 #include "driver/journal.h"
 
+/* Creates gt_journal_dir() if absent (0700). */
+gboolean gt_journal_make_dir(GError **error);
 /* gt_journal_dir()/IDENTITY SUFFIX */
 char *gt_journal_sibling(const char *identity, const char *suffix);
 /* Opens and locks the journal at path: waits 1 s for a tracer's lock, up

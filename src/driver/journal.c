@@ -315,12 +315,8 @@ load(GtJournal *j, GError **error)
 GtJournal *
 gt_journal_open(const char *identity, GtJournalRole role, GError **error)
 {
-  g_autofree char *dir = gt_journal_dir();
-  if (g_mkdir_with_parents(dir, 0700) < 0) {
-    g_set_error(error, GT_ERROR, GT_ERROR_FAILED, "cannot create %s: %s", dir,
-                g_strerror(errno));
+  if (!gt_journal_make_dir(error))
     return NULL;
-  }
   g_autofree char *path = gt_journal_sibling(identity, ".journal");
   g_autofree char *holder = gt_journal_sibling(identity, ".holder");
   int fd = gt_journal_lock(identity, path, holder, error);

@@ -69,6 +69,8 @@ GtDriver *gt_xen_driver_new(const GtXenBackendOps *ops, void *be, GtXenTrap trap
 void *gt_xen_hw_open(const char *domain, const GtXenBackendOps **ops, GError **error);
 /* A domain id from a name or a number (xenstore's /local/domain/N/name). */
 gboolean gt_xen_hw_domid(const char *domain, guint32 *domid, GError **error);
+/* The DOMAIN of a spec "DOMAIN[,OPTION...]". */
+char *gt_xen_spec_domain(const char *spec);
 /* "xen-DOMID-UUID" of the domain behind the real back end be, NULL if it
  * is gone: the identity its journal is kept under. */
 char *gt_xen_hw_identity(void *be);

@@ -124,7 +124,7 @@ mark(GtXenGuard *g, gint64 tracer)
 GtXenGuard *
 gt_xen_guard_new(const char *spec, gint64 tracer, GError **error)
 {
-  g_autofree char *domain = g_strndup(spec, strcspn(spec, ","));   /* options after ',' */
+  g_autofree char *domain = gt_xen_spec_domain(spec);
   GtXenGuard *g = g_new0(GtXenGuard, 1);
   if (!gt_xen_hw_domid(domain, &g->domid, error)) {
     gt_xen_guard_free(g);

@@ -538,9 +538,15 @@ gt_xen_hw_identity(void *be)
 }
 
 char *
+gt_xen_spec_domain(const char *spec)
+{
+  return g_strndup(spec, strcspn(spec, ","));   /* options after ',' */
+}
+
+char *
 gt_xen_identity(const char *spec)
 {
-  g_autofree char *domain = g_strndup(spec, strcspn(spec, ","));   /* options after ',' */
+  g_autofree char *domain = gt_xen_spec_domain(spec);
   guint32 domid;
   if (!gt_xen_hw_domid(domain, &domid, NULL))
     return NULL;
