@@ -44,21 +44,28 @@ gt_journal_sibling(const char *identity, const char *suffix)
 /* The two numbers or the number and word a sidecar holds ("PID trace",
  * "GUARDIAN TRACER"): read bounded, anything else is no note (an unknown
  * holder: nobody is waited for longer than today). */
-static gboolean
-read_note(int fd, gint64 *pid, char **word)
+gboolean
+gt_journal_parse_note(const char *data, gsize n, gint64 *pid, char **word)
 {
-  char buf[NOTE_MAX + 2];
-  ssize_t n;
-  do
-    n = pread(fd, buf, NOTE_MAX + 1, 0);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0 || n > NOTE_MAX || buf[n - 1] != '\n')
+  if (n == 0 || n > NOTE_MAX || data[n - 1] != '\n' || memchr(data, '\0', n) ||
+      memchr(data, '\n', n - 1))
     return FALSE;
-  buf[n - 1] = '\0';
-  g_auto(GStrv) f = g_strsplit(buf, " ", 3);
+  g_autofree char *line = g_strndup(data, n - 1);
+  g_auto(GStrv) f = g_strsplit(line, " ", 3);
   return f[0] && f[1] && !f[2] &&
          g_ascii_string_to_signed(f[0], 10, 1, G_MAXINT32, pid, NULL) &&
          (*word = g_strdup(f[1])) != NULL;
+}
+
+static gboolean
+read_note(int fd, gint64 *pid, char **word)
+{
+  char buf[NOTE_MAX + 1];
+  ssize_t n;
+  do
+    n = pread(fd, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0 && gt_journal_parse_note(buf, (gsize)n, pid, word);
 }
 
 static gboolean

@@ -5,6 +5,10 @@
 
 #include "driver/journal.h"
 
+/* A sidecar note's text: one line "PID WORD\n" of at most 64 bytes, PID
+ * in 1..G_MAXINT32; anything else FALSE (an unknown holder). For the fuzz
+ * target too. */
+gboolean gt_journal_parse_note(const char *data, gsize n, gint64 *pid, char **word);
 /* Creates gt_journal_dir() if absent (0700). */
 gboolean gt_journal_make_dir(GError **error);
 /* gt_journal_dir()/IDENTITY SUFFIX */
