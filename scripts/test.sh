@@ -33,6 +33,19 @@ fi
 python3 - $logs <<'PY'
 import json, os, sys
 passed = failed = skipped = 0
+
+
+def why(out):
+    """What a failed test said, in at most 12 lines: CI shows only the tail
+    of this output. A TAP test's failing checks and comments on its runs,
+    else its last lines."""
+    lines = out.splitlines()
+    tap = [l for l in lines if (l.startswith("not ok") and "# TODO" not in l)
+           or l.startswith(("# bed run", "#   not ok", "# nested-Xen bed", "Bail out"))]
+    for l in (tap or lines[-8:])[-12:]:
+        print("   ", l[:300])
+
+
 for path in sys.argv[1:]:
     if not os.path.exists(path):
         failed += 1
@@ -49,6 +62,7 @@ for path in sys.argv[1:]:
             else:
                 failed += 1
                 print("FAILED:", r.get("name"), res)
+                why(r.get("stdout") or "")
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status
