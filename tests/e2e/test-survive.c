@@ -238,6 +238,41 @@ test_sigkill_attach_repairs(void)
   g_assert_true(journal_empty());
 }
 
+/* SIGINT while guestrace attaches (its guardian runs, so its handlers
+ * do): it ends as soon as the attach is done, exits 0 with nothing of
+ * its own left in the guest, and the guest runs on. The default action
+ * used to kill it there, breakpoints half placed. */
+static void
+test_sigint_while_attaching(void)
+{
+  g_autoptr(GkGuest) g = e2e_boot();
+  g_autofree char *sysmap = gk_image_sysmap_path();
+  const char *argv[] = { e2e_guestrace_path(), "--mem", gk_guest_mem_path(g), "-m", sysmap,
+                         "-e", "getpid,write,openat,close", gk_guest_spec(g), NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(guardian_pid(g), >, 0);
+  g_subprocess_send_signal(p, SIGINT);
+  g_autofree char *err = NULL;
+  g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error));
+  g_assert_no_error(error);
+  g_test_message("stderr: %s", err);
+  g_assert_true(g_subprocess_get_if_exited(p));
+  g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+  for (int i = 0; i < 100 && !journal_empty(); i++)
+    g_usleep(100 * 1000);
+  g_assert_true(journal_empty());
+  g_autofree char *word = e2e_random_word();
+  g_autofree char *run = g_strdup_printf("gtw-files %s", word);
+  g_assert_true(gk_guest_run(g, run, &error));
+  g_assert_true(gk_guest_wait_console(g, "GK-RUN-END rc=0", 180, &error));
+  g_autofree char *console = gk_guest_console(g);
+  g_assert_null(strstr(console, "Oops"));
+  g_assert_null(strstr(console, "int3:"));
+}
+
 /* guestrace ... | head -1: the reader goes away, guestrace ends cleanly
  * (EPIPE is a write error, not a fatal signal) and the guest runs on. */
 static void
@@ -382,6 +417,7 @@ main(int argc, char **argv)
   g_setenv("GUESTRACE_JOURNAL_DIR", journal_dir, TRUE);
   g_test_add_func("/survive/user-jump", test_user_jump);
   g_test_add_func("/survive/head", test_head);
+  g_test_add_func("/survive/sigint-while-attaching", test_sigint_while_attaching);
   g_test_add_func("/survive/sigkill-guardian", test_sigkill_guardian);
   g_test_add_func("/survive/sigkill-recover", test_sigkill_recover);
   g_test_add_func("/survive/sigkill-recover-at-once", test_sigkill_recover_at_once);

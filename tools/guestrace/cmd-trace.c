@@ -50,13 +50,6 @@ on_record(const GtRecord *rec, gpointer data)
     gt_loop_quit(t->loop);
 }
 
-static gboolean
-on_signal(gpointer data)
-{
-  gt_loop_quit(data);
-  return G_SOURCE_CONTINUE;
-}
-
 /* Ends the session. Only a clean end (gt_loop_close: nothing of ours left
  * in the guest) releases the guardian; otherwise it stays on watch and,
  * once we are gone, reconnects and repairs from the journal as after a
@@ -73,49 +66,59 @@ close_loop(GtLoop *loop)
   return TRUE;
 }
 
-/* SIGQUIT and SIGABRT (sent by someone else) end tracing as SIGINT does.
- * GLib cannot watch them, so a plain handler does: gt_loop_quit is
- * async-signal-safe. An abort() of our own still kills us after the
- * handler; then the guardian repairs the guest. */
+/* SIGINT, SIGTERM, SIGHUP, and SIGQUIT and SIGABRT sent by someone else,
+ * end tracing, from the moment we start: one that comes while we attach
+ * (its steps are bounded) ends the trace as soon as the attach is done,
+ * and the detach is clean, where the default action would have killed us
+ * with breakpoints half placed (seen: a bed's SIGINT one second after the
+ * start). A plain handler: gt_loop_quit is async-signal-safe. An abort()
+ * of our own still kills us after the handler; the guardian repairs. */
+static const int end_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT };
 static GtLoop *volatile quit_loop;
+static volatile sig_atomic_t quit_pending;
 
 static void
 quit_handler(int sig)
 {
   (void)sig;
-  if (quit_loop)
-    gt_loop_quit(quit_loop);
+  quit_pending = 1;
+  GtLoop *loop = quit_loop;
+  if (loop)
+    gt_loop_quit(loop);
 }
 
 static void
-catch_quit_signals(GtLoop *loop)
+catch_end_signals(void)
 {
-  quit_loop = loop;
   struct sigaction sa = { .sa_handler = quit_handler };
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGQUIT, &sa, NULL);
-  sigaction(SIGABRT, &sa, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(end_signals); i++)
+    sigaction(end_signals[i], &sa, NULL);
 }
 
+/* From now on a signal quits loop; one that came before already has. */
 static void
-release_quit_signals(void)
+quit_on_end_signals(GtLoop *loop)
 {
-  signal(SIGQUIT, SIG_DFL);
-  signal(SIGABRT, SIG_DFL);
-  quit_loop = NULL;
+  quit_loop = loop;
+  if (quit_pending)
+    gt_loop_quit(loop);
 }
 
 /* Once tracing has ended, the clean-up must not be cut short: a second
  * Ctrl-C, or one sent as the guest powered off by itself, is ignored until
- * we exit (GLib put the default action back when its watches went). The
- * clean-up's requests are bounded by their timeouts; SIGKILL still ends
- * it, and then the guardian repairs. */
+ * we exit. The clean-up's requests are bounded by their timeouts; SIGKILL
+ * still ends it, and then the guardian repairs. SIGQUIT and SIGABRT get
+ * their default action back (an abort() of ours must still kill us). */
 static void
-ignore_end_signals(void)
+release_end_signals(void)
 {
+  quit_loop = NULL;
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_DFL);
+  signal(SIGABRT, SIG_DFL);
 }
 
 /* SIGUSR1: flip the global action switch (the seed's "would-abort"). */
@@ -223,19 +226,10 @@ start_tracing(GtLoop *loop, const GtTraceOptions *o, TraceCtx *tc, GError **erro
 static void
 run_traced(GtLoop *loop, TraceCtx *tc, gint duration)
 {
-  guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
-  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
-  guint sighup = g_unix_signal_add(SIGHUP, on_signal, loop);
-  catch_quit_signals(loop);
   guint sigusr1 = g_unix_signal_add(SIGUSR1, on_usr1, tc);
   guint sigusr2 = g_unix_signal_add(SIGUSR2, on_usr2, tc);
   guint timer = duration ? g_timeout_add_seconds((guint)duration, on_duration, loop) : 0;
   gt_loop_run(loop);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
-  g_source_remove(sighup);
-  release_quit_signals();
-  ignore_end_signals();
   g_source_remove(sigusr1);
   g_source_remove(sigusr2);
   if (timer && g_main_context_find_source_by_id(NULL, timer))
@@ -292,6 +286,7 @@ gt_cmd_trace(int argc, char **argv)
     gt_cli_error("cannot write %s: %s", o.output, g_strerror(errno));
     return GT_EXIT_USAGE;
   }
+  catch_end_signals();   /* before the guardian: once it runs, so do they */
   /* Before attaching: from the first change we make, someone repairs the
    * guest if we die. */
   const char *mem = o.guest.mem ? o.guest.mem : g_getenv("GUESTRACE_MEM");
@@ -304,6 +299,7 @@ gt_cmd_trace(int argc, char **argv)
     close_output(out);
     return GT_EXIT_USAGE;
   }
+  quit_on_end_signals(loop);
   TraceCtx tc = { .loop = loop, .config_path = o.config, .out = out, .json = o.json,
                   .max_count = (guint64)o.count,
                   .summary = o.summary ? gt_summary_new() : NULL };
@@ -317,6 +313,7 @@ gt_cmd_trace(int argc, char **argv)
     run_traced(loop, &tc, o.duration);
     status = report_end(loop, &tc);
   }
+  release_end_signals();   /* before the loop goes: the handler uses it */
   if (!close_loop(loop))
     status = GT_EXIT_RUNTIME;
   gt_summary_free(tc.summary);
