@@ -14,7 +14,7 @@ TMO=${3:-900}
 STALL=${4:-600}
 cd "$BED"
 : > "$LOG"
-timeout "$TMO" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -cpu max \
+timeout "$TMO" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -cpu "${GT_XEN_BED_CPU:-max}" \
   -kernel xen.bin \
   -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M noreboot smap=0" \
   -initrd "dom0-vmlinuz console=hvc0 earlyprintk=xen quiet,dom0-initrd.gz" \

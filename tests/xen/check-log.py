@@ -83,7 +83,8 @@ def main():
         if l.startswith("GX-E "):
             print("#   stderr: " + l[5:])
         elif l.startswith(("GX-H ", "GX-HUNG", "GX-WAIT", "GX-NOSTART", "GX-DOMU-GONE", "DOMU-TAIL:",
-                           "XEN-DMESG:", "GX-ROUND-INCOMPLETE", "GX-DOMU-BOOTS", "GX-DOMU-RETRY")):
+                           "XEN-DMESG:", "GX-ROUND-INCOMPLETE", "GX-DOMU-BOOTS", "GX-DOMU-RETRY",
+                           "GX-RETRY-SHOW")):
             print("#   " + l)
     def loop_trace(prefix, mark, what):
         """checks the runs of the one domU round traced whole; returns their
