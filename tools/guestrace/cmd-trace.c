@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   GtLoop *loop;
@@ -71,8 +72,12 @@ close_loop(GtLoop *loop)
  * (its steps are bounded) ends the trace as soon as the attach is done,
  * and the detach is clean, where the default action would have killed us
  * with breakpoints half placed (seen: a bed's SIGINT one second after the
- * start). A plain handler: gt_loop_quit is async-signal-safe. An abort()
- * of our own still kills us after the handler; the guardian repairs. */
+ * start; from a script's background job, which starts with SIGINT
+ * ignored, it was lost). A second one while we attach is not waited
+ * out: it takes its default action (the guardian repairs what the attach
+ * had changed). A plain handler: gt_loop_quit, write and raise are
+ * async-signal-safe. An abort() of our own still kills us after the
+ * handler; the guardian repairs. */
 static const int end_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT };
 static GtLoop *volatile quit_loop;
 static volatile sig_atomic_t quit_pending;
@@ -80,11 +85,19 @@ static volatile sig_atomic_t quit_pending;
 static void
 quit_handler(int sig)
 {
-  (void)sig;
-  quit_pending = 1;
   GtLoop *loop = quit_loop;
-  if (loop)
+  if (loop) {
+    quit_pending = 1;
     gt_loop_quit(loop);
+  } else if (quit_pending) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  } else {
+    quit_pending = 1;
+    static const char said[] = "guestrace: stopping once attached (again to stop at once)\n";
+    ssize_t r = write(STDERR_FILENO, said, sizeof said - 1);
+    (void)r;
+  }
 }
 
 static void
