@@ -3,7 +3,7 @@
 # with nested paging; smap=0 or dom0 faults at once) and writes the serial
 # console (Xen, dom0 and our GX- markers) to LOG. Returns when dom0 powers
 # off, after TIMEOUT seconds (default 900), or once the console has been
-# silent for STALL seconds (default 600: dom0-init prints at least once a
+# silent for STALL seconds (default 480: dom0-init prints at least once a
 # minute while it waits, and bounds each command at 300 s), i.e. when the
 # nested Xen or dom0 hung: the log then ends with a GX-BED-STALLED line.
 # Usage: boot-bed.sh BEDDIR LOG [TIMEOUT [STALL]]
@@ -11,7 +11,7 @@ set -eu
 BED=${1:?usage: boot-bed.sh BEDDIR LOG [TIMEOUT [STALL]]}
 LOG=${2:?log file}
 TMO=${3:-900}
-STALL=${4:-600}
+STALL=${4:-480}
 cd "$BED"
 : > "$LOG"
 timeout "$TMO" qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -cpu "${GT_XEN_BED_CPU:-max}" \

@@ -27,7 +27,7 @@ left() { echo $((began + BUDGET - $(date +%s))); }
 bed_run() {
   rm -f "$1"
   start=$(date +%s)
-  sh "$SRC/boot-bed.sh" "$OUT/bed" "$1" "$2" 480 || true
+  sh "$SRC/boot-bed.sh" "$OUT/bed" "$1" "$2" || true
   took=$(( $(date +%s) - start ))
   echo "# nested-Xen bed ran $took s (serial log: $1)" > "$1.tap"
   python3 "$SRC/check-log.py" "$1" >> "$1.tap"

@@ -87,7 +87,6 @@ quit_handler(int sig)
 {
   GtLoop *loop = quit_loop;
   if (loop) {
-    quit_pending = 1;
     gt_loop_quit(loop);
   } else if (quit_pending) {
     signal(sig, SIG_DFL);
@@ -122,16 +121,18 @@ quit_on_end_signals(GtLoop *loop)
  * Ctrl-C, or one sent as the guest powered off by itself, is ignored until
  * we exit. The clean-up's requests are bounded by their timeouts; SIGKILL
  * still ends it, and then the guardian repairs. SIGQUIT and SIGABRT get
- * their default action back (an abort() of ours must still kill us). */
+ * their default action back (an abort() of ours must still kill us). The
+ * loop is forgotten only then: in between, a signal that found it gone
+ * would be taken for a second one during an attach. */
 static void
 release_end_signals(void)
 {
-  quit_loop = NULL;
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGQUIT, SIG_DFL);
   signal(SIGABRT, SIG_DFL);
+  quit_loop = NULL;
 }
 
 /* SIGUSR1: flip the global action switch (the seed's "would-abort"). */
